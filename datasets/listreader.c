@@ -1,0 +1,68 @@
+/* listreader.c: bounded line reader for plain domain lists. */
+#include "datasets/listreader.h"
+
+#include <string.h>
+
+#include "common/error.h"
+
+void ds_list_reader_init(struct ds_list_reader *r, FILE *fp)
+{
+    memset(r, 0, sizeof(*r));
+    r->fp = fp;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* Discards the rest of an over-long line. */
+static void skip_to_eol(FILE *fp)
+{
+    int c;
+
+    while ((c = getc(fp)) != EOF && c != '\n')
+        ;
+}
+
+int ds_list_next(struct ds_list_reader *r, struct ds_entry *e)
+{
+    for (;;) {
+        size_t n, start = 0;
+        char *hash;
+        int too_long = 0;
+
+        if (fgets(r->buf, sizeof(r->buf), r->fp) == NULL)
+            return ferror(r->fp) ? MS_EIO : 0;
+        r->lineno++;
+        n = strlen(r->buf);
+        if (n == sizeof(r->buf) - 1 && r->buf[n - 1] != '\n') {
+            too_long = 1;
+            skip_to_eol(r->fp);
+        }
+        /* Embedded NUL bytes end the line early: what follows is dropped. */
+        hash = memchr(r->buf, '#', n);
+        if (hash != NULL)
+            n = (size_t)(hash - r->buf);
+        while (n > 0 && is_space(r->buf[n - 1]))
+            n--;
+        while (start < n && is_space(r->buf[start]))
+            start++;
+        if (start == n && !too_long)
+            continue;
+        e->lineno = r->lineno;
+        e->raw_len = n - start;
+        if (e->raw_len > DS_LINE_MAX)
+            e->raw_len = DS_LINE_MAX;
+        memcpy(e->raw, r->buf + start, e->raw_len);
+        e->raw[e->raw_len] = '\0';
+        e->name[0] = '\0';
+        if (too_long)
+            e->err = DS_NAME_LINE_TOO_LONG;
+        else if (memchr(e->raw, ' ', e->raw_len) || memchr(e->raw, '\t', e->raw_len))
+            e->err = DS_NAME_BAD_CHAR;
+        else
+            e->err = ds_name_normalise(e->raw, e->raw_len, e->name);
+        return 1;
+    }
+}

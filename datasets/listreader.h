@@ -1,0 +1,38 @@
+/* listreader.h: streaming reader for domain lists (one name per line, '#' comments). */
+#ifndef MS_DATASETS_LISTREADER_H
+#define MS_DATASETS_LISTREADER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "datasets/name.h"
+
+/* Longest line kept; longer lines are reported as DS_NAME_LINE_TOO_LONG and skipped to their end. */
+#define DS_LINE_MAX 1024
+
+/* One entry handed to the caller: a normalised name or an input error. */
+struct ds_entry {
+    uint64_t lineno;
+    enum ds_name_err err;       /* DS_NAME_OK: `name` is valid */
+    char name[DS_NAME_MAX + 1]; /* normalised name (valid only when err == DS_NAME_OK) */
+    char raw[DS_LINE_MAX + 1];  /* the trimmed line as read (bounded, may contain any byte but NUL) */
+    size_t raw_len;
+};
+
+/* Embedded by the caller; holds no allocation. The FILE stays owned by the caller. */
+struct ds_list_reader {
+    FILE *fp;
+    uint64_t lineno;
+    char buf[DS_LINE_MAX + 2];
+};
+
+void ds_list_reader_init(struct ds_list_reader *r, FILE *fp);
+
+/*
+ * Reads the next non-blank, non-comment line into `e`. Returns 1 when an
+ * entry was produced, 0 at end of input, MS_EIO on a read error. Memory use
+ * is constant whatever the input.
+ */
+int ds_list_next(struct ds_list_reader *r, struct ds_entry *e);
+
+#endif

@@ -1,0 +1,47 @@
+/* main.c: mtascope entry point: dispatches subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "scanner/versions.h"
+
+static void usage(FILE *fp)
+{
+    fputs("usage: mtascope <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  scan [options] INPUT   scan the domains in INPUT ('-' for stdin)\n"
+          "  version                print the version and library versions\n"
+          "\n"
+          "'mtascope scan --help' lists the scan options; see also mtascope(1).\n",
+          fp);
+}
+
+static int cmd_version(void)
+{
+    struct ms_buf b;
+
+    ms_buf_init(&b);
+    scan_versions_text(&b);
+    printf("mtascope %s (%s)\n", MS_VERSION, ms_buf_cstr(&b));
+    ms_buf_free(&b);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)
+        return cmd_version();
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "mtascope: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,114 @@
+/* test_name.c: input name normalisation and the bounded list reader. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "datasets/listreader.h"
+#include "datasets/name.h"
+#include "tests/unit/harness.h"
+
+static const struct {
+    const char *in;
+    enum ds_name_err want;
+    const char *norm;
+} name_cases[] = {
+    {"example.com", DS_NAME_OK, "example.com"},
+    {"Example.COM.", DS_NAME_OK, "example.com"},
+    {"a-b.c0m", DS_NAME_OK, "a-b.c0m"},
+    {"com", DS_NAME_OK, "com"},
+    {"", DS_NAME_EMPTY, NULL},
+    {".", DS_NAME_EMPTY, NULL},
+    {"a..b", DS_NAME_EMPTY_LABEL, NULL},
+    {".a.b", DS_NAME_EMPTY_LABEL, NULL},
+    {"-a.b", DS_NAME_HYPHEN, NULL},
+    {"a-.b", DS_NAME_HYPHEN, NULL},
+    {"a_b.c", DS_NAME_BAD_CHAR, NULL},
+    {"*.c", DS_NAME_BAD_CHAR, NULL},
+    {"b\xc3\xa4r.de", DS_NAME_NON_ASCII, NULL},
+    {"192.0.2.1", DS_NAME_IP_LITERAL, NULL},
+    {"2001:db8::1", DS_NAME_IP_LITERAL, NULL},
+    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
+     DS_NAME_LABEL_TOO_LONG, NULL},
+};
+
+static void test_names(void)
+{
+    char out[DS_NAME_MAX + 1];
+    char longname[300];
+
+    for (size_t i = 0; i < sizeof(name_cases) / sizeof(name_cases[0]); i++) {
+        enum ds_name_err e = ds_name_normalise(name_cases[i].in, strlen(name_cases[i].in), out);
+        CHECK_STR(ds_name_errstr(e), ds_name_errstr(name_cases[i].want));
+        if (name_cases[i].norm != NULL && e == DS_NAME_OK)
+            CHECK_STR(out, name_cases[i].norm);
+    }
+    /* 254 octets in presentation form is one too many (63+1)*3+62 = 254. */
+    memset(longname, 'a', sizeof(longname));
+    for (int i = 63; i < 254; i += 64)
+        longname[i] = '.';
+    CHECK_INT(ds_name_normalise(longname, 253, out), DS_NAME_OK);
+    CHECK_INT(ds_name_normalise(longname, 254, out), DS_NAME_TOO_LONG);
+}
+
+static void test_escape(void)
+{
+    char out[16];
+
+    ds_name_escape("a b\x01\\", 5, out, sizeof(out));
+    CHECK_STR(out, "a\\x20b\\x01\\x5c");
+    /* Truncation never splits an escape and always terminates. */
+    ds_name_escape("\x01\x02\x03\x04", 4, out, 10);
+    CHECK_STR(out, "\\x01\\x02");
+}
+
+static void test_reader(void)
+{
+    static const char input[] = "# header comment\n"
+                                "\n"
+                                "  Example.ORG  \n"
+                                "bad name.com\n"
+                                "good.net # trailing comment\r\n"
+                                "x..y\n";
+    struct ds_list_reader r;
+    struct ds_entry e;
+    FILE *fp = fmemopen((void *)input, sizeof(input) - 1, "r");
+    char huge[3000];
+    FILE *fp2;
+
+    ds_list_reader_init(&r, fp);
+    CHECK_INT(ds_list_next(&r, &e), 1);
+    CHECK_INT(e.lineno, 3);
+    CHECK_INT(e.err, DS_NAME_OK);
+    CHECK_STR(e.name, "example.org");
+    CHECK_INT(ds_list_next(&r, &e), 1);
+    CHECK_INT(e.err, DS_NAME_BAD_CHAR);
+    CHECK_STR(e.raw, "bad name.com");
+    CHECK_INT(ds_list_next(&r, &e), 1);
+    CHECK_STR(e.name, "good.net");
+    CHECK_INT(ds_list_next(&r, &e), 1);
+    CHECK_INT(e.err, DS_NAME_EMPTY_LABEL);
+    CHECK_INT(ds_list_next(&r, &e), 0);
+    fclose(fp);
+
+    /* An endless line is cut, reported once, and the next line still read. */
+    memset(huge, 'a', sizeof(huge));
+    huge[2000] = '\n';
+    memcpy(huge + 2001, "ok.test\n", 8);
+    fp2 = fmemopen(huge, 2009, "r");
+    ds_list_reader_init(&r, fp2);
+    CHECK_INT(ds_list_next(&r, &e), 1);
+    CHECK_INT(e.err, DS_NAME_LINE_TOO_LONG);
+    CHECK_INT(ds_list_next(&r, &e), 1);
+    CHECK_STR(e.name, "ok.test");
+    CHECK_INT(e.lineno, 2);
+    CHECK_INT(ds_list_next(&r, &e), 0);
+    fclose(fp2);
+}
+
+int main(void)
+{
+    test_names();
+    test_escape();
+    test_reader();
+    return th_report("test_name");
+}
