@@ -275,6 +275,8 @@ static void on_ares(void *arg, int status, int timeouts, unsigned char *abuf, in
         up->stats.timeouts++;
         retry_or_fail(q, RSV_TIMEOUT);
     } else {
+        ms_debug("resolver %s: %s for %s: %s", up->name, q->name,
+                 status == ARES_ECONNREFUSED ? "connection refused" : "error", ares_strerror(status));
         up->stats.neterr++;
         retry_or_fail(q, RSV_NETERR);
     }

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "scanner/options.h"
+#include "scanner/pipeline.h"
 #include "scanner/versions.h"
 
 static void usage(FILE *fp)
@@ -36,6 +38,13 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)
         return cmd_version();
+    if (strcmp(argv[1], "scan") == 0) {
+        struct scan_opts o;
+        int rc = scan_opts_parse(&o, argc - 1, argv + 1);
+        if (rc != 0)
+            return rc == 1 ? 0 : 2;
+        return scan_run(&o, argc, argv);
+    }
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0) {
         usage(stdout);

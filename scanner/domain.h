@@ -1,0 +1,91 @@
+/* domain.h: one domain's DNS stage: MX, MX hosts (addresses, TLSA), _mta-sts and _smtp._tls TXT. */
+#ifndef MS_SCANNER_DOMAIN_H
+#define MS_SCANNER_DOMAIN_H
+
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "output/record.h"
+#include "probes/ststxt.h"
+#include "probes/tlsrpt.h"
+#include "resolver/host.h"
+#include "resolver/resolver.h"
+
+#define SCAN_MAX_MX 16
+
+enum scan_mx_kind { MXK_PENDING = 0, MXK_MX, MXK_NULL, MXK_IMPLICIT, MXK_NXDOMAIN, MXK_ERROR };
+enum scan_dnssec { DS_UNKNOWN = 0, DS_SECURE, DS_INSECURE, DS_BOGUS, DS_ERROR };
+enum scan_txt { TXTS_PENDING = 0, TXTS_DONE, TXTS_DNS_ERROR };
+
+/* dns_notes flags; names in domain.c, meanings in docs/output.md. */
+#define SCAN_NOTE_MAP(XX)                                                                          \
+    XX(DOMAIN_CNAME, "domain_cname")                                                               \
+    XX(NULL_MX_MIXED, "null_mx_mixed")                                                             \
+    XX(MX_CNAME, "mx_cname")                                                                       \
+    XX(MX_IP_LITERAL, "mx_ip_literal")                                                             \
+    XX(MX_NO_ADDRESS, "mx_no_address")                                                             \
+    XX(MX_ADDR_ERROR, "mx_addr_error")                                                             \
+    XX(MX_AAAA_ONLY, "mx_aaaa_only")                                                               \
+    XX(MX_HOSTS_CAPPED, "mx_hosts_capped")                                                         \
+    XX(TLSA_BASE_EXPANDED, "tlsa_base_expanded")                                                   \
+    XX(TLSA_BASE_ORIGINAL, "tlsa_base_original")
+
+enum scan_note_bit {
+#define XX(id, str) SCAN_NOTE_BIT_##id,
+    SCAN_NOTE_MAP(XX)
+#undef XX
+};
+
+struct scan_mx {
+    uint16_t pref;
+    uint8_t ip_literal;
+    char host[256];
+    struct rsv_host *h; /* reference held until the domain is freed */
+};
+
+struct scan_domain;
+
+/* Called once when every lookup of the domain has ended. */
+typedef void (*scan_domain_done_cb)(struct scan_domain *d);
+
+/* Everything the services a domain uses; owned by the pipeline. */
+struct scan_env {
+    struct rsv_ctx *rsv;
+    struct rsv_hostcache *hosts;
+};
+
+struct scan_domain {
+    struct scan_env *env;
+    scan_domain_done_cb done;
+    void *owner;               /* the pipeline's, untouched here */
+    struct scan_domain *hnext; /* the pipeline's in-flight set */
+    uint64_t lineno;
+    char name[256];
+    int pending;
+    enum scan_mx_kind mx_kind;
+    enum scan_dnssec mx_dnssec;
+    const char *error;
+    int mx_ede;
+    int mx_cd_retry;
+    uint32_t notes;
+    int n_mx;
+    struct scan_mx mx[SCAN_MAX_MX];
+    enum scan_txt sts_state, rpt_state;
+    struct sts_txt_result sts;
+    struct tlsrpt_result rpt;
+};
+
+/* Starts every lookup for d (name, env, done set by the caller). `done` may run before this returns. */
+void scan_domain_start(struct scan_domain *d);
+
+/*
+ * Fills `r` from a finished domain. Strings point into d, into static
+ * tables, or into `scratch` (which must not change while r is used).
+ */
+void scan_domain_record(const struct scan_domain *d, struct out_record *r, struct ms_buf *scratch,
+                        char *numbuf, size_t numbuf_size);
+
+/* Drops the host references a finished domain holds. */
+void scan_domain_release(struct scan_domain *d);
+
+#endif

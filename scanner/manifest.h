@@ -1,0 +1,34 @@
+/* manifest.h: DIR/manifest.json, the record of what ran, with which options, and what it counted. */
+#ifndef MS_SCANNER_MANIFEST_H
+#define MS_SCANNER_MANIFEST_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "resolver/host.h"
+#include "resolver/resolver.h"
+#include "scanner/counters.h"
+#include "scanner/options.h"
+
+struct scan_manifest {
+    const struct scan_opts *opts;
+    int argc;
+    char **argv;
+    time_t started_at, finished_at;
+    int complete;
+    uint64_t records_total;
+    const struct scan_counters *counters;
+    const struct rsv_ctx *rsv; /* may be NULL */
+    uint64_t host_hits, host_misses;
+    struct rsv_upstream_stats up_stats[RSV_MAX_UPSTREAMS];
+    char up_names[RSV_MAX_UPSTREAMS][80];
+    int n_up;
+};
+
+/* Writes DIR/manifest.json atomically (temporary file, then rename). Returns 0 or MS_EIO. */
+int scan_manifest_write(const char *dir, const struct scan_manifest *m);
+
+/* Formats t as RFC 3339 UTC ("2026-11-23T14:00:00Z") into out (at least 21 bytes). */
+void scan_time_rfc3339(time_t t, char *out, size_t outsz);
+
+#endif

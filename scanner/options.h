@@ -1,0 +1,31 @@
+/* options.h: `mtascope scan` options: one table drives getopt_long, --help and the manifest. */
+#ifndef MS_SCANNER_OPTIONS_H
+#define MS_SCANNER_OPTIONS_H
+
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "resolver/resolver.h"
+
+struct scan_opts {
+    const char *input;
+    const char *out_dir;
+    struct rsv_opts rsv;
+    int concurrency;
+    uint32_t max_hosts;
+    int resume;
+    int status;   /* -1 auto (a terminal), 0 off, 1 on */
+    int verbose;
+    int quiet;
+};
+
+/*
+ * Parses argv (after the "scan" word). Returns 0 on success, 1 when --help
+ * was printed, or 2 after printing a usage error to stderr.
+ */
+int scan_opts_parse(struct scan_opts *o, int argc, char **argv);
+
+/* Appends the options as a JSON object for the manifest. */
+void scan_opts_json(const struct scan_opts *o, struct ms_buf *out);
+
+#endif

@@ -1,0 +1,455 @@
+/* pipeline.c: the scan loop: feed domains from the input, bound what is in flight, store each result. */
+#include "scanner/pipeline.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "datasets/listreader.h"
+#include "output/csv.h"
+#include "output/record.h"
+#include "output/store.h"
+#include "scanner/counters.h"
+#include "scanner/domain.h"
+#include "scanner/manifest.h"
+#include "scanner/status.h"
+
+/* Entries handled per loop iteration, so replies are read between bursts of input. */
+#define FEED_BURST 256
+
+struct pipeline {
+    uv_loop_t loop;
+    const struct scan_opts *o;
+    int argc;
+    char **argv;
+    struct scan_env env;
+    struct out_store *store;
+    FILE *in;
+    struct ds_list_reader rd;
+    struct ds_entry entry;
+    int eof, interrupted, finishing, failed;
+    uv_idle_t feeder;
+    int feeding;
+    uv_timer_t finisher; /* runs finish() outside library callbacks */
+    uv_signal_t sig_int, sig_term;
+    struct scan_status status;
+    struct scan_domain **inflight_tab;
+    uint32_t inflight_mask;
+    struct scan_domain *free_domains;
+    uint64_t backlog_max;
+    struct scan_counters c;
+    struct ms_buf scratch, enc;
+    time_t started_at;
+    int exit_code;
+};
+
+static uint32_t hash_name(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    while (*s)
+        h = (h ^ (uint8_t)*s++) * 16777619u;
+    return h;
+}
+
+static struct scan_domain **inflight_slot(struct pipeline *p, const char *name)
+{
+    struct scan_domain **link = &p->inflight_tab[hash_name(name) & p->inflight_mask];
+
+    while (*link != NULL && strcmp((*link)->name, name) != 0)
+        link = &(*link)->hnext;
+    return link;
+}
+
+static void on_feed(uv_idle_t *h);
+
+static void start_feeding(struct pipeline *p)
+{
+    if (!p->feeding && !p->eof && !p->finishing) {
+        uv_idle_start(&p->feeder, on_feed);
+        p->feeding = 1;
+    }
+}
+
+static void stop_feeding(struct pipeline *p)
+{
+    if (p->feeding) {
+        uv_idle_stop(&p->feeder);
+        p->feeding = 0;
+    }
+}
+
+/* Encodes and queues a finished record; the store copies it. */
+static void store_record(struct pipeline *p, const char *key, struct out_record *r)
+{
+    char when[32];
+    int rc;
+
+    scan_time_rfc3339(time(NULL), when, sizeof(when));
+    r->f[OUT_F_SCANNED_AT] = when;
+    ms_buf_reset(&p->enc);
+    out_record_encode(r, &p->enc);
+    rc = p->enc.oom ? MS_ENOMEM : out_store_put(p->store, key, strlen(key), p->enc.data, p->enc.len);
+    if (rc != 0) {
+        ms_error("cannot store the record of %s: %s", key, ms_strerror(rc));
+        p->failed = 1;
+    }
+}
+
+static void maybe_finish(struct pipeline *p);
+
+static void on_domain_done(struct scan_domain *d)
+{
+    struct pipeline *p = d->owner;
+    struct out_record r;
+    char num[24];
+    struct scan_domain **slot;
+
+    scan_domain_record(d, &r, &p->scratch, num, sizeof(num));
+    store_record(p, d->name, &r);
+    if (d->mx_kind == MXK_ERROR)
+        p->c.dns_errors++;
+    scan_domain_release(d);
+    slot = inflight_slot(p, d->name);
+    if (*slot == d)
+        *slot = d->hnext;
+    p->c.inflight--;
+    p->c.done++;
+    d->hnext = p->free_domains;
+    p->free_domains = d;
+    start_feeding(p);
+    maybe_finish(p);
+}
+
+static void record_input_error(struct pipeline *p, const struct ds_entry *e)
+{
+    struct out_record r;
+    char key[300], num[24];
+
+    key[0] = '!';
+    ds_name_escape(e->raw, e->raw_len, key + 1, sizeof(key) - 1);
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)e->lineno);
+    memset(&r, 0, sizeof(r));
+    r.f[OUT_F_DOMAIN] = key;
+    r.f[OUT_F_STATUS] = "input_error";
+    r.f[OUT_F_ERROR] = ds_name_errstr(e->err);
+    r.f[OUT_F_INPUT_LINE] = num;
+    p->c.input_errors++;
+    store_record(p, key, &r);
+}
+
+static struct scan_domain *domain_alloc(struct pipeline *p)
+{
+    struct scan_domain *d = p->free_domains;
+
+    if (d != NULL)
+        p->free_domains = d->hnext;
+    else
+        d = malloc(sizeof(*d));
+    if (d != NULL)
+        memset(d, 0, sizeof(*d));
+    return d;
+}
+
+/* Returns 0 when the entry was handled, -1 when it must wait for memory. */
+static int start_domain(struct pipeline *p, const struct ds_entry *e)
+{
+    struct scan_domain **slot = inflight_slot(p, e->name);
+    struct scan_domain *d;
+    int rc;
+
+    if (*slot != NULL) {
+        p->c.skipped_duplicate++;
+        return 0;
+    }
+    rc = out_store_exists(p->store, e->name, strlen(e->name));
+    if (rc == 1) {
+        p->c.skipped_recorded++;
+        return 0;
+    }
+    d = domain_alloc(p);
+    if (d == NULL)
+        return -1;
+    snprintf(d->name, sizeof(d->name), "%s", e->name);
+    d->lineno = e->lineno;
+    d->env = &p->env;
+    d->owner = p;
+    d->done = on_domain_done;
+    d->hnext = NULL;
+    *slot = d;
+    p->c.inflight++;
+    p->c.started++;
+    scan_domain_start(d);
+    return 0;
+}
+
+static int has_room(struct pipeline *p)
+{
+    return p->c.inflight < (uint64_t)p->o->concurrency &&
+           out_store_pending(p->store) < p->backlog_max;
+}
+
+static void on_feed(uv_idle_t *h)
+{
+    struct pipeline *p = h->data;
+    int rc;
+
+    for (int i = 0; i < FEED_BURST; i++) {
+        if (!has_room(p)) {
+            /* A finishing domain or a store commit starts feeding again. */
+            stop_feeding(p);
+            return;
+        }
+        rc = ds_list_next(&p->rd, &p->entry);
+        if (rc <= 0) {
+            if (rc < 0) {
+                ms_error("reading %s: %s", p->o->input, strerror(errno));
+                p->failed = 1;
+            }
+            p->eof = 1;
+            stop_feeding(p);
+            maybe_finish(p);
+            return;
+        }
+        p->c.lines++;
+        if (p->entry.err != DS_NAME_OK)
+            record_input_error(p, &p->entry);
+        else if (start_domain(p, &p->entry) != 0) {
+            ms_error("out of memory for a domain; stopping input");
+            p->failed = 1;
+            p->eof = 1;
+        }
+    }
+}
+
+static void on_committed(struct out_store *s, uint64_t total, void *arg)
+{
+    struct pipeline *p = arg;
+
+    (void)s;
+    (void)total;
+    start_feeding(p);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct pipeline *p = h->data;
+
+    if (p->interrupted) {
+        ms_error("second signal: exiting without finishing (use --resume to continue)");
+        _exit(130);
+    }
+    ms_warn("signal %d: finishing the %llu domains in flight, then stopping (again to abort)",
+            signum, (unsigned long long)p->c.inflight);
+    p->interrupted = 1;
+    p->eof = 1;
+    stop_feeding(p);
+    maybe_finish(p);
+}
+
+static void fill_manifest(struct pipeline *p, struct scan_manifest *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->opts = p->o;
+    m->argc = p->argc;
+    m->argv = p->argv;
+    m->started_at = p->started_at;
+    m->finished_at = time(NULL);
+    m->complete = !p->interrupted && !p->failed;
+    m->counters = &p->c;
+    if (p->env.hosts != NULL)
+        rsv_hostcache_stats(p->env.hosts, &m->host_hits, &m->host_misses);
+    if (p->env.rsv != NULL) {
+        m->n_up = rsv_n_upstreams(p->env.rsv);
+        for (int i = 0; i < m->n_up; i++) {
+            m->up_stats[i] = *rsv_stats(p->env.rsv, i);
+            snprintf(m->up_names[i], sizeof(m->up_names[i]), "%s", rsv_upstream_name(p->env.rsv, i));
+        }
+    }
+}
+
+static struct scan_manifest final_manifest;
+
+static void on_store_closed(void *arg)
+{
+    struct pipeline *p = arg;
+    char csv[4096];
+    uint64_t rows = 0;
+    int rc;
+
+    snprintf(csv, sizeof(csv), "%s/domains.csv", p->o->out_dir);
+    rc = out_csv_export(p->o->out_dir, csv, &rows);
+    if (rc != 0) {
+        ms_error("writing %s: %s", csv, ms_strerror(rc));
+        p->failed = 1;
+    }
+    final_manifest.records_total = rows;
+    final_manifest.complete = final_manifest.complete && !p->failed;
+    if (scan_manifest_write(p->o->out_dir, &final_manifest) != 0) {
+        ms_error("writing %s/manifest.json failed", p->o->out_dir);
+        p->failed = 1;
+    }
+    p->exit_code = p->failed ? 1 : p->interrupted ? 3 : 0;
+    if (p->o->quiet == 0)
+        fprintf(stderr, "mtascope: %llu records in %s (domains.csv, results.lmdb, manifest.json)\n",
+                (unsigned long long)rows, p->o->out_dir);
+}
+
+/* Tears the scan down; never called from inside a c-ares or store callback. */
+static void on_finish(uv_timer_t *t)
+{
+    struct pipeline *p = t->data;
+
+    uv_close((uv_handle_t *)&p->finisher, NULL);
+    scan_status_stop(&p->status);
+    fill_manifest(p, &final_manifest);
+    uv_close((uv_handle_t *)&p->feeder, NULL);
+    uv_close((uv_handle_t *)&p->sig_int, NULL);
+    uv_close((uv_handle_t *)&p->sig_term, NULL);
+    rsv_hostcache_destroy(p->env.hosts);
+    p->env.hosts = NULL;
+    rsv_destroy(p->env.rsv);
+    p->env.rsv = NULL;
+    out_store_close(p->store, on_store_closed, p);
+    p->store = NULL;
+}
+
+static void maybe_finish(struct pipeline *p)
+{
+    if (!p->eof || p->c.inflight > 0 || p->finishing)
+        return;
+    p->finishing = 1;
+    stop_feeding(p);
+    uv_timer_start(&p->finisher, on_finish, 0, 0);
+}
+
+/* Creates DIR; refuses to mix a new scan into an old one unless --resume. */
+static int prepare_out_dir(const struct scan_opts *o)
+{
+    char path[4096];
+    struct stat st;
+
+    if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST) {
+        ms_error("cannot create %s: %s", o->out_dir, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/results.lmdb", o->out_dir);
+    if (!o->resume && stat(path, &st) == 0) {
+        ms_error("%s already holds a scan: use --resume to continue it, or another --out", o->out_dir);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_input(struct pipeline *p)
+{
+    if (strcmp(p->o->input, "-") == 0) {
+        p->in = stdin;
+    } else {
+        p->in = fopen(p->o->input, "r");
+        if (p->in == NULL) {
+            ms_error("cannot open %s: %s", p->o->input, strerror(errno));
+            return -1;
+        }
+    }
+    ds_list_reader_init(&p->rd, p->in);
+    return 0;
+}
+
+static int setup(struct pipeline *p)
+{
+    struct out_store_opts so;
+    uint32_t size = 1024;
+    int rc;
+
+    while (size < (uint32_t)p->o->concurrency * 2)
+        size <<= 1;
+    p->inflight_tab = calloc(size, sizeof(*p->inflight_tab));
+    p->inflight_mask = size - 1;
+    p->backlog_max = 32768;
+    if (p->inflight_tab == NULL || open_input(p) != 0)
+        return -1;
+    memset(&so, 0, sizeof(so));
+    so.committed_cb = on_committed;
+    so.cb_arg = p;
+    rc = out_store_open(&p->store, p->o->out_dir, &p->loop, &so);
+    if (rc == 0)
+        rc = rsv_create(&p->env.rsv, &p->loop, &p->o->rsv);
+    if (rc == 0)
+        rc = rsv_hostcache_create(&p->env.hosts, p->env.rsv, p->o->max_hosts);
+    if (rc != 0) {
+        ms_error("start-up failed: %s", ms_strerror(rc));
+        return -1;
+    }
+    uv_idle_init(&p->loop, &p->feeder);
+    p->feeder.data = p;
+    uv_timer_init(&p->loop, &p->finisher);
+    p->finisher.data = p;
+    uv_signal_init(&p->loop, &p->sig_int);
+    uv_signal_init(&p->loop, &p->sig_term);
+    p->sig_int.data = p->sig_term.data = p;
+    uv_signal_start(&p->sig_int, on_signal, SIGINT);
+    uv_signal_start(&p->sig_term, on_signal, SIGTERM);
+    scan_status_start(&p->status, &p->loop, p->o->status, &p->c, p->env.rsv);
+    return 0;
+}
+
+static void teardown(struct pipeline *p)
+{
+    struct scan_domain *d;
+
+    while ((d = p->free_domains) != NULL) {
+        p->free_domains = d->hnext;
+        free(d);
+    }
+    free(p->inflight_tab);
+    ms_buf_free(&p->scratch);
+    ms_buf_free(&p->enc);
+    if (p->in != NULL && p->in != stdin)
+        fclose(p->in);
+}
+
+int scan_run(const struct scan_opts *o, int argc, char **argv)
+{
+    struct pipeline *p = calloc(1, sizeof(*p));
+    int rc;
+
+    if (p == NULL)
+        return 1;
+    p->o = o;
+    p->argc = argc;
+    p->argv = argv;
+    p->started_at = time(NULL);
+    uv_loop_init(&p->loop);
+    if (prepare_out_dir(o) != 0 || setup(p) != 0) {
+        /* Nothing ran yet: close what was opened and leave. */
+        p->exit_code = 1;
+        p->eof = 1;
+        if (p->store != NULL) {
+            p->finishing = 1;
+            if (p->env.hosts)
+                rsv_hostcache_destroy(p->env.hosts);
+            if (p->env.rsv)
+                rsv_destroy(p->env.rsv);
+            out_store_close(p->store, NULL, NULL);
+        }
+        uv_run(&p->loop, UV_RUN_DEFAULT);
+    } else {
+        start_feeding(p);
+        uv_run(&p->loop, UV_RUN_DEFAULT);
+    }
+    rc = p->exit_code;
+    if (uv_loop_close(&p->loop) != 0)
+        ms_warn("event loop closed with handles still open");
+    teardown(p);
+    free(p);
+    return rc;
+}

@@ -1,0 +1,158 @@
+/* record.c: turning a finished domain into its result record (the column values of docs/output.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "scanner/domain.h"
+
+static const char *const mx_kind_str[] = {"", "mx", "null", "implicit", "nxdomain", "dns_error"};
+static const char *const dnssec_str[] = {"", "secure", "insecure", "bogus", "error"};
+static const char *const note_str[] = {
+#define XX(id, str) str,
+    SCAN_NOTE_MAP(XX)
+#undef XX
+};
+
+/* Ranks for "the least secure host counts" (docs/output.md, column tlsa). */
+static int tlsa_rank(enum rsv_tlsa_state s)
+{
+    switch (s) {
+    case RSV_TLSA_BOGUS:
+        return 0;
+    case RSV_TLSA_ERROR:
+        return 1;
+    case RSV_TLSA_INSECURE:
+        return 2;
+    case RSV_TLSA_NONE:
+        return 3;
+    case RSV_TLSA_SECURE:
+        return 4;
+    default:
+        return 5;
+    }
+}
+
+static const char *tlsa_str(int rank)
+{
+    static const char *const names[] = {"bogus", "error", "insecure", "none", "secure"};
+    return rank >= 0 && rank < 5 ? names[rank] : "none";
+}
+
+/* Host facts that become notes, and the domain's TLSA summary. */
+static const char *hosts_summary(const struct scan_domain *d, uint32_t *notes)
+{
+    int best = 5, addr_error = 0;
+
+    for (int i = 0; i < d->n_mx; i++) {
+        const struct rsv_host *h = d->mx[i].h;
+
+        if (d->mx[i].ip_literal || strcmp(d->mx[i].host, ".") == 0)
+            continue;
+        if (h == NULL || h->addr == RSV_ADDR_ERROR) {
+            *notes |= 1u << SCAN_NOTE_BIT_MX_ADDR_ERROR;
+            addr_error = 1;
+            continue;
+        }
+        if (h->cname && d->mx_kind == MXK_MX)
+            *notes |= 1u << SCAN_NOTE_BIT_MX_CNAME;
+        if (h->addr == RSV_ADDR_NONE) {
+            *notes |= 1u << SCAN_NOTE_BIT_MX_NO_ADDRESS;
+            continue;
+        }
+        if (h->n_v4 == 0 && h->n_v6 > 0)
+            *notes |= 1u << SCAN_NOTE_BIT_MX_AAAA_ONLY;
+        if (h->tlsa == RSV_TLSA_SECURE || h->tlsa == RSV_TLSA_INSECURE) {
+            if (h->tlsa_base == RSV_BASE_EXPANDED)
+                *notes |= 1u << SCAN_NOTE_BIT_TLSA_BASE_EXPANDED;
+            else if (h->tlsa_base == RSV_BASE_ORIGINAL)
+                *notes |= 1u << SCAN_NOTE_BIT_TLSA_BASE_ORIGINAL;
+        }
+        if (tlsa_rank(h->tlsa) < best)
+            best = tlsa_rank(h->tlsa);
+    }
+    if (best == 5)
+        return addr_error ? "error" : "none";
+    return tlsa_str(best);
+}
+
+/* Appends a NUL-terminated string to scratch and returns its offset. */
+static size_t put(struct ms_buf *b, const char *s)
+{
+    size_t off = b->len;
+
+    ms_buf_puts(b, s);
+    ms_buf_append(b, "", 1);
+    return off;
+}
+
+static size_t put_mx_hosts(struct ms_buf *b, const struct scan_domain *d)
+{
+    size_t off = b->len;
+
+    for (int i = 0; i < d->n_mx; i++)
+        ms_buf_printf(b, "%s%u:%s", i ? ";" : "", (unsigned)d->mx[i].pref, d->mx[i].host);
+    ms_buf_append(b, "", 1);
+    return off;
+}
+
+static size_t put_notes(struct ms_buf *b, uint32_t notes)
+{
+    size_t off = b->len;
+    int first = 1;
+
+    for (size_t i = 0; i < sizeof(note_str) / sizeof(note_str[0]); i++) {
+        if (notes & (1u << i)) {
+            ms_buf_printf(b, "%s%s", first ? "" : ";", note_str[i]);
+            first = 0;
+        }
+    }
+    ms_buf_append(b, "", 1);
+    return off;
+}
+
+static const char *txt_str(enum scan_txt st, enum txt_verdict v)
+{
+    if (st == TXTS_DNS_ERROR)
+        return "dns_error";
+    return txt_verdict_str(v);
+}
+
+void scan_domain_record(const struct scan_domain *d, struct out_record *r, struct ms_buf *scratch,
+                        char *numbuf, size_t numbuf_size)
+{
+    size_t off_hosts = 0, off_notes, off_ede = 0;
+    uint32_t notes = d->notes;
+    const char *tlsa = NULL;
+    int has_hosts = d->mx_kind == MXK_MX || d->mx_kind == MXK_IMPLICIT;
+
+    memset(r, 0, sizeof(*r));
+    ms_buf_reset(scratch);
+    if (has_hosts)
+        tlsa = hosts_summary(d, &notes);
+    if (d->mx_kind == MXK_MX || d->mx_kind == MXK_NULL)
+        off_hosts = put_mx_hosts(scratch, d);
+    off_notes = put_notes(scratch, notes);
+    if (d->mx_ede >= 0) {
+        char ede[16];
+        snprintf(ede, sizeof(ede), "%d", d->mx_ede);
+        off_ede = put(scratch, ede);
+    }
+    if (scratch->oom)
+        return;
+    snprintf(numbuf, numbuf_size, "%llu", (unsigned long long)d->lineno);
+    r->f[OUT_F_DOMAIN] = d->name;
+    r->f[OUT_F_STATUS] = d->mx_kind == MXK_ERROR ? "dns_error" : "ok";
+    r->f[OUT_F_ERROR] = d->error;
+    r->f[OUT_F_MX_KIND] = mx_kind_str[d->mx_kind];
+    r->f[OUT_F_MX_DNSSEC] = dnssec_str[d->mx_dnssec];
+    r->f[OUT_F_MX_HOSTS] = (d->mx_kind == MXK_MX || d->mx_kind == MXK_NULL) ? scratch->data + off_hosts : NULL;
+    r->f[OUT_F_DNS_NOTES] = scratch->data + off_notes;
+    r->f[OUT_F_MX_EDE] = d->mx_ede >= 0 ? scratch->data + off_ede : NULL;
+    r->f[OUT_F_TLSA] = tlsa;
+    r->f[OUT_F_STS_TXT] = txt_str(d->sts_state, d->sts.verdict);
+    r->f[OUT_F_STS_TXT_ERROR] = d->sts_state == TXTS_DONE ? d->sts.error : NULL;
+    r->f[OUT_F_STS_ID] = d->sts_state == TXTS_DONE && d->sts.verdict == TXT_VALID ? d->sts.id : NULL;
+    r->f[OUT_F_TLSRPT] = txt_str(d->rpt_state, d->rpt.verdict);
+    r->f[OUT_F_TLSRPT_ERROR] = d->rpt_state == TXTS_DONE ? d->rpt.error : NULL;
+    r->f[OUT_F_TLSRPT_RUA] = d->rpt_state == TXTS_DONE && d->rpt.verdict == TXT_VALID ? d->rpt.rua : NULL;
+    r->f[OUT_F_INPUT_LINE] = numbuf;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""summary.py: a short adoption summary of one scan, computed from its domains.csv.
+
+Usage: scripts/summary.py OUT_DIR
+"""
+import collections
+import csv
+import json
+import os
+import sys
+
+
+def main():
+    out = sys.argv[1]
+    with open(os.path.join(out, "domains.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(os.path.join(out, "manifest.json")) as f:
+        m = json.load(f)
+    total = len(rows)
+    print(f"scan of {total} entries, {m['started_at']} .. {m['finished_at']} "
+          f"({'complete' if m['complete'] else 'INCOMPLETE'})")
+
+    def show(col, rows_, denom_label):
+        counts = collections.Counter(r[col] for r in rows_)
+        n = len(rows_)
+        parts = ", ".join(f"{k or '(empty)'} {v} ({100.0 * v / n:.1f}%)" for k, v in counts.most_common())
+        print(f"  {col:<10} of {n} {denom_label}: {parts}")
+
+    show("status", rows, "entries")
+    scanned = [r for r in rows if r["status"] != "input_error"]
+    show("mx_kind", scanned, "domains")
+    show("mx_dnssec", scanned, "domains")
+    mail = [r for r in scanned if r["mx_kind"] in ("mx", "implicit")]
+    show("tlsa", mail, "domains with mail hosts")
+    show("sts_txt", scanned, "domains")
+    show("tlsrpt", scanned, "domains")
+    q = sum(r["sent"] for r in m["resolvers"])
+    secs = max(1, m["duration_s"])
+    res = m["resources"]
+    print(f"  {q} DNS queries over {len(m['resolvers'])} resolvers in {m['duration_s']} s; "
+          f"CPU {res['cpu_user_s'] + res['cpu_sys_s']:.2f} s; peak RSS {res['max_rss_kib'] // 1024} MiB; "
+          f"{total / secs:.0f} entries/s")
+
+
+if __name__ == "__main__":
+    main()

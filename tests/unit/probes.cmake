@@ -1,0 +1,3 @@
+# probes.cmake: unit tests of the probes library (TXT record parsers).
+ms_unit_test(test_ststxt ms_probes ms_common)
+ms_unit_test(test_tlsrpt ms_probes ms_common)
