@@ -1,0 +1,62 @@
+"""common.py: helpers shared by the integration tests (running the scanner, reading its CSV)."""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+FAILED = []
+PASSED = [0]
+
+
+def check(cond, what):
+    """Records one assertion; the test prints 'N passed, M failed' at the end."""
+    if cond:
+        PASSED[0] += 1
+    else:
+        FAILED.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def finish(name):
+    print(f"{name}: {PASSED[0]} passed, {len(FAILED)} failed")
+    sys.exit(0 if not FAILED and PASSED[0] > 0 else 1)
+
+
+def resolver_args(world):
+    args = []
+    with open(os.path.join(world, "resolvers.txt")) as f:
+        for line in f:
+            if line.strip():
+                args += ["--resolver", line.strip()]
+    return args
+
+
+def scan_cmd(mtascope, world, out, inp, *extra):
+    return [mtascope, "scan", "--out", out, "--no-status", *resolver_args(world), *extra, inp]
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def read_rows(out):
+    """domains.csv as a list of dicts (the header row gives the keys)."""
+    with open(os.path.join(out, "domains.csv"), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def manifest(out):
+    with open(os.path.join(out, "manifest.json")) as f:
+        return json.load(f)
+
+
+def expected_keys(world):
+    """Every record key the world's input list must produce (from its expected.csv)."""
+    with open(os.path.join(world, "expected.csv"), newline="") as f:
+        return [row["domain"] for row in csv.DictReader(f)]
+
+
+def catalogue_names(world):
+    """The valid domain names of the world's input list."""
+    return [k for k in expected_keys(world) if not k.startswith("!")]

@@ -1,0 +1,14 @@
+# Integration tests: the real mtascope binary against the real test world (NSD + unbound on 127.53.0.0/16).
+set(MS_WORLD_DIR ${CMAKE_BINARY_DIR}/world-small)
+
+add_test(NAME integration.dns_stage
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_dns_stage.sh $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-dns-stage)
+add_test(NAME integration.resume
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_resume.py $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-resume)
+add_test(NAME integration.cli
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_cli.py $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-cli)
+set_tests_properties(integration.dns_stage integration.resume integration.cli
+  PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)

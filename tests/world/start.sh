@@ -1,0 +1,91 @@
+#!/bin/sh
+# start.sh: starts the test world in DIR (made by worldgen.py gen): NSD, the lame NSD, unbound.
+#
+#   start.sh DIR          WORLD_PORT=P overrides the port; WORLD_TIMEOUT=S the wait (default 20 s)
+#
+# Idempotent: when both daemons of DIR already run and answer, it only says so. Runs as root or as
+# an ordinary user alike: high port, every file in DIR, no chroot, no privilege drop.
+set -eu
+
+usage() { echo "usage: $0 DIR" >&2; exit 2; }
+[ $# -eq 1 ] || usage
+if [ ! -f "$1/world.json" ]; then
+    echo "start.sh: $1 is not a world (no world.json); run worldgen.py gen" >&2
+    exit 2
+fi
+DIR=$(cd "$1" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+TIMEOUT=${WORLD_TIMEOUT:-20}
+# nsd and unbound live in /usr/sbin, which an ordinary user's PATH often lacks on Debian.
+PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+
+# alive PIDNAME PROG: DIR/run/PIDNAME.pid names a live process of program PROG.
+alive() {
+    pid=$(head -n 1 "$DIR/run/$1.pid" 2>/dev/null) || return 1
+    [ -n "$pid" ] || return 1
+    # NSD retitles its processes ("nsd: xfrd", "nsd: main"), so match the prefix.
+    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in "$2"*) return 0 ;; *) return 1 ;; esac
+}
+
+fail() {
+    echo "start.sh: $*" >&2
+    for log in "$DIR/log/nsd.log" "$DIR/log/nsd-lame.log" "$DIR/log/unbound.log"; do
+        [ -f "$log" ] && { echo "--- tail of $log" >&2; tail -n 20 "$log" >&2; }
+    done
+    exit 1
+}
+
+# probe_name: the deepest signed zone (listed last); its SOA must come back with the AD bit.
+probe_name() {
+    echo "${SIGNED_ZONES##* }"
+}
+
+# wait_for DESC CMD...: retries CMD every 0.2 s until it succeeds or TIMEOUT passes.
+wait_for() {
+    desc=$1; shift
+    tries=$((TIMEOUT * 5))
+    while ! "$@" >/dev/null 2>&1; do
+        tries=$((tries - 1))
+        [ $tries -gt 0 ] || fail "$desc did not come up within ${TIMEOUT}s"
+        sleep 0.2
+    done
+}
+
+nsd_answers() {
+    dig @"$NSD_ADDR" -p "$WORLD_PORT" +norec +time=1 +tries=1 . SOA | grep -q 'status: NOERROR'
+}
+
+lame_nsd_refuses() {
+    dig @"$LAME_ADDR" -p "$WORLD_PORT" +norec +time=1 +tries=1 . SOA | grep -q 'status: REFUSED'
+}
+
+resolver_validates() {
+    for a in $RESOLVER_ADDRS; do
+        dig @"$a" -p "$WORLD_PORT" +dnssec +time=1 +tries=1 "$(probe_name)" SOA \
+            | grep -q '^;; flags:.* ad[ ;]' || return 1
+    done
+}
+
+# Configs name DIR and the port: re-render them unless a daemon already runs from them.
+if ! alive nsd nsd && ! alive nsd-lame nsd && ! alive unbound unbound; then
+    python3 "$HERE/worldgen.py" config --out "$DIR" ${WORLD_PORT:+--port "$WORLD_PORT"}
+fi
+# shellcheck source=/dev/null
+. "$DIR/world.env"
+
+if ! alive nsd nsd; then
+    nsd -c "$DIR/nsd.conf" || fail "nsd did not start"
+fi
+# The lame zones' server: an NSD without zones, so it REFUSES (worldgen.py unbound_conf says why).
+if ! alive nsd-lame nsd; then
+    nsd -c "$DIR/nsd-lame.conf" || fail "nsd (lame server) did not start"
+fi
+# unbound must not ask NSD before it listens: a failed first query would be cached as SERVFAIL.
+wait_for "nsd on $NSD_ADDR@$WORLD_PORT" nsd_answers
+wait_for "lame nsd on $LAME_ADDR@$WORLD_PORT" lame_nsd_refuses
+if ! alive unbound unbound; then
+    unbound -c "$DIR/unbound.conf" || fail "unbound did not start"
+fi
+wait_for "unbound on $RESOLVER_ADDRS port $WORLD_PORT (AD for $(probe_name) SOA)" resolver_validates
+echo "start.sh: world $DIR up: nsd $NSD_ADDR@$WORLD_PORT (lame: $LAME_ADDR)," \
+    "resolvers $(tr '\n' ' ' < "$DIR/resolvers.txt")"

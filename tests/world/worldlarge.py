@@ -1,0 +1,182 @@
+"""worldlarge.py: the --large part of the test world: N realistic domains for benchmarks, with expectations.
+
+The mix follows the brief for benchmarks: 80% of domains in an unsigned bulk zone, 20% in a signed one;
+2% NXDOMAIN, 1% null MX, 5% no MX but an A record; of the domains with MX, 50% use one of 20 big
+providers (Zipf-distributed, signed zone, some with TLSA), 20% one of ~2000 shared hosting MX hosts
+(half in a signed zone), 30% an MX host of their own. 5% publish _mta-sts, 4% _smtp._tls.
+Every domain is built from a few simple shapes, so its expected row follows directly from the shape.
+Zone bodies use absolute names and are written straight to files: at 10^5..10^6 domains, speed matters.
+"""
+import bisect
+import os
+import random
+
+UNSIGNED_BULK = "lu.test."
+SIGNED_BULK = "ls.test."
+PROVIDERS = "lp.test."
+HOSTS_SIGNED = "lhs.test."
+HOSTS_UNSIGNED = "lhu.test."
+N_PROVIDERS = 20
+SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zen", "bar", "tek", "net", "shop", "web", "mail",
+             "co", "di", "fa", "go", "hu", "jo", "ly", "max", "pro", "sol", "tri", "uni", "vi", "xo")
+
+
+class Large:
+    """What generate() returns: zones as (name, kind, body file), input lines, expected rows."""
+
+    def __init__(self):
+        self.zones = []
+        self.inputs = []
+        self.rows = []
+
+
+class Bodies:
+    """Open zone-body files, one per bulk zone, written line by line."""
+
+    def __init__(self, tmpdir, names):
+        self.paths = {z: os.path.join(tmpdir, z + "body") for z in names}
+        self.files = {z: open(p, "w") for z, p in self.paths.items()}
+
+    def add(self, zone, line):
+        self.files[zone].write(line + "\n")
+
+    def close(self):
+        for f in self.files.values():
+            f.close()
+
+
+def addr(i):
+    """A-record values for generated hosts: 127.60.128.0/17, wrapping (nothing connects yet)."""
+    i %= 32768
+    return f"127.60.{128 + i // 256}.{i % 256}"
+
+
+def tlsa_rdata(rng):
+    return f"3 1 1 {rng.getrandbits(256):064x}"
+
+
+def make_providers(bodies, rng):
+    """20 providers, 1 or 2 MX hosts each; every 4th (from the second) publishes TLSA."""
+    providers = []
+    for k in range(N_PROVIDERS):
+        hosts = [f"mx{j + 1}.p{k}.{PROVIDERS}" for j in range(2 if k % 2 == 0 else 1)]
+        has_tlsa = k % 4 == 1
+        for j, h in enumerate(hosts):
+            bodies.add(PROVIDERS, f"{h} A 127.60.3.{k * 2 + j + 1}")
+            if k % 3 == 0:
+                bodies.add(PROVIDERS, f"{h} AAAA 2001:db8:3::{k * 2 + j + 1:x}")
+            if has_tlsa:
+                bodies.add(PROVIDERS, f"_25._tcp.{h} TLSA {tlsa_rdata(rng)}")
+        mx = ";".join(f"{10 * (j + 1)}:{h[:-1]}" for j, h in enumerate(hosts))
+        providers.append((hosts, mx, "secure" if has_tlsa else "none"))
+    return providers
+
+
+def make_hosts(bodies, rng, count):
+    """Shared hosting MX hosts: the first half signed (every third with TLSA), the rest unsigned."""
+    hosts = []
+    for j in range(count):
+        signed = j < count // 2
+        zone = HOSTS_SIGNED if signed else HOSTS_UNSIGNED
+        h = f"h{j:04d}.{zone}"
+        bodies.add(zone, f"{h} A {addr(20000 + j)}")
+        has_tlsa = j % 3 == 0
+        if has_tlsa:
+            bodies.add(zone, f"_25._tcp.{h} TLSA {tlsa_rdata(rng)}")
+        # An unsigned host's address is insecure: no TLSA query, whatever it publishes.
+        hosts.append((h, "secure" if signed and has_tlsa else "none"))
+    return hosts
+
+
+def make_label(rng, seen):
+    while True:
+        label = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        r = rng.random()
+        if r < 0.3:
+            label += str(rng.randint(1, 999))
+        elif r < 0.4:
+            label += "-" + rng.choice(SYLLABLES) + rng.choice(SYLLABLES)
+        if label not in seen:
+            seen.add(label)
+            return label
+
+
+def row(domain, mx_kind, mx_hosts, mx_dnssec, tlsa):
+    return {"domain": domain, "status": "ok", "error": "", "mx_kind": mx_kind, "mx_hosts": mx_hosts,
+            "mx_dnssec": mx_dnssec, "sts_txt": "none", "sts_id": "", "tlsrpt": "none",
+            "tlsrpt_rua": "", "tlsa": tlsa, "dns_notes": ""}
+
+
+def add_mx(bodies, rng, zone, d, signed, providers, provider_cum, hosts):
+    """MX records of one domain with MX; returns (mx_hosts, tlsa)."""
+    r = rng.random()
+    if r < 0.5:
+        p = bisect.bisect_left(provider_cum, rng.random() * provider_cum[-1])
+        names, mx, tlsa = providers[p]
+        for j, h in enumerate(names):
+            bodies.add(zone, f"{d} MX {10 * (j + 1)} {h}")
+        return mx, tlsa
+    if r < 0.7:
+        h, tlsa = hosts[rng.randrange(len(hosts))]
+        bodies.add(zone, f"{d} MX 10 {h}")
+        return f"10:{h[:-1]}", tlsa
+    own = "mx." + d
+    bodies.add(zone, f"{d} MX 10 {own}")
+    bodies.add(zone, f"{own} A {addr(rng.randrange(32768))}")
+    if signed and rng.random() < 0.3:
+        bodies.add(zone, f"_25._tcp.{own} TLSA {tlsa_rdata(rng)}")
+        return f"10:{own[:-1]}", "secure"
+    return f"10:{own[:-1]}", "none"
+
+
+def add_txt(bodies, rng, zone, d, exp, i):
+    if rng.random() < 0.05:
+        exp["sts_txt"], exp["sts_id"] = "valid", f"2024{i:011d}"
+        bodies.add(zone, f'_mta-sts.{d} TXT "v=STSv1; id={exp["sts_id"]};"')
+    if rng.random() < 0.04:
+        exp["tlsrpt"], exp["tlsrpt_rua"] = "valid", f"mailto:tlsrpt@{d[:-1]}"
+        bodies.add(zone, f'_smtp._tls.{d} TXT "v=TLSRPTv1; rua={exp["tlsrpt_rua"]}"')
+
+
+def add_domain(bodies, rng, i, label, providers, provider_cum, hosts):
+    """Records and expected row of one generated domain."""
+    signed = rng.random() < 0.2
+    zone = SIGNED_BULK if signed else UNSIGNED_BULK
+    d = f"{label}.{zone}"
+    sec = "secure" if signed else "insecure"
+    r = rng.random()
+    if r < 0.02:
+        return row(d[:-1], "nxdomain", "", sec, "")
+    if r < 0.03:
+        bodies.add(zone, f"{d} MX 0 .")
+        exp = row(d[:-1], "null", "0:.", sec, "")
+    elif r < 0.08:
+        bodies.add(zone, f"{d} A {addr(rng.randrange(32768))}")
+        exp = row(d[:-1], "implicit", "", sec, "none")
+    else:
+        mx, tlsa = add_mx(bodies, rng, zone, d, signed, providers, provider_cum, hosts)
+        exp = row(d[:-1], "mx", mx, sec, tlsa)
+    add_txt(bodies, rng, zone, d, exp, i)
+    return exp
+
+
+def generate(n, seed, tmpdir):
+    """N domains (deterministic for a seed); zone bodies go to files under tmpdir."""
+    rng = random.Random(seed)
+    zones = [(UNSIGNED_BULK, "unsigned"), (SIGNED_BULK, "signed"), (PROVIDERS, "signed"),
+             (HOSTS_SIGNED, "signed"), (HOSTS_UNSIGNED, "unsigned")]
+    bodies = Bodies(tmpdir, [z for z, _ in zones])
+    providers = make_providers(bodies, rng)
+    provider_cum = []
+    for k in range(N_PROVIDERS):
+        provider_cum.append((provider_cum[-1] if provider_cum else 0) + 1 / (k + 1))
+    hosts = make_hosts(bodies, rng, min(2000, max(20, n // 50)))
+    out = Large()
+    seen = set()
+    for i in range(n):
+        exp = add_domain(bodies, rng, i, make_label(rng, seen), providers, provider_cum, hosts)
+        out.inputs.append(exp["domain"])
+        out.rows.append(exp)
+    bodies.close()
+    out.zones = [(z, kind, bodies.paths[z]) for z, kind in zones]
+    return out
