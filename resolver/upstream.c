@@ -18,28 +18,48 @@ struct rsv_poll {
     struct rsv_poll *next;
 };
 
+static void rearm_from_ares(struct rsv_upstream *up);
+
 static void on_timer(uv_timer_t *t)
 {
     struct rsv_upstream *up = t->data;
 
     ares_process_fd(up->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-    rsv_upstream_arm(up);
+    rearm_from_ares(up);
+}
+
+/*
+ * c-ares 1.18's ares_timeout() walks every outstanding query, so calling it
+ * after each send or socket event is quadratic. The timer is instead armed
+ * once for the fixed per-try timeout and, when it fires, re-armed from
+ * ares_timeout() no sooner than ARM_MIN_MS: a timeout is noticed at most that
+ * much late.
+ */
+#define ARM_MIN_MS 50
+
+static void arm_at(struct rsv_upstream *up, uint64_t ms)
+{
+    if (ms < ARM_MIN_MS)
+        ms = ARM_MIN_MS;
+    uv_timer_start(&up->timer, on_timer, ms, 0);
 }
 
 void rsv_upstream_arm(struct rsv_upstream *up)
 {
+    if (up->channel_ok && !uv_is_active((uv_handle_t *)&up->timer))
+        arm_at(up, (uint64_t)up->timeout_ms + 1);
+}
+
+static void rearm_from_ares(struct rsv_upstream *up)
+{
     struct timeval tv, *tvp;
-    uint64_t ms;
 
     if (!up->channel_ok)
         return;
     tvp = ares_timeout(up->channel, NULL, &tv);
-    if (tvp == NULL) {
-        uv_timer_stop(&up->timer);
+    if (tvp == NULL)
         return;
-    }
-    ms = (uint64_t)tvp->tv_sec * 1000 + (uint64_t)tvp->tv_usec / 1000 + 1;
-    uv_timer_start(&up->timer, on_timer, ms, 0);
+    arm_at(up, (uint64_t)tvp->tv_sec * 1000 + (uint64_t)tvp->tv_usec / 1000 + 1);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -58,7 +78,6 @@ static void on_poll(uv_poll_t *h, int status, int events)
     else
         ares_process_fd(up->channel, (events & UV_READABLE) ? fd : ARES_SOCKET_BAD,
                         (events & UV_WRITABLE) ? fd : ARES_SOCKET_BAD);
-    rsv_upstream_arm(up);
 }
 
 static void on_poll_closed(uv_handle_t *h)
@@ -160,6 +179,7 @@ int rsv_upstream_init(struct rsv_upstream *up, struct rsv_ctx *ctx, int index,
         return MS_ECARES;
     }
     up->channel_ok = 1;
+    up->timeout_ms = o->timeout_ms;
     rc = set_server(up, u);
     if (rc != 0) {
         ms_error("resolver %s: cannot use this address", up->name);

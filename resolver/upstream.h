@@ -18,6 +18,7 @@ struct rsv_upstream {
     char name[80];
     ares_channel channel;
     int channel_ok;
+    int timeout_ms;
     uv_timer_t timer; /* fires at c-ares' next timeout */
     struct rsv_poll *polls;
     struct ms_bucket bucket;
@@ -34,7 +35,7 @@ struct rsv_upstream {
 int rsv_upstream_init(struct rsv_upstream *up, struct rsv_ctx *ctx, int index,
                       const struct rsv_upstream_opts *u, const struct rsv_opts *o);
 
-/* Re-arms the timer from ares_timeout(); call after every send and every processing step. */
+/* Makes sure the timeout timer runs; call after every send. */
 void rsv_upstream_arm(struct rsv_upstream *up);
 
 /* Destroys the channel (pending callbacks get ARES_EDESTRUCTION) and closes the handles. */

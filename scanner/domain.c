@@ -29,6 +29,12 @@ struct txt_set {
     size_t n;
 };
 
+/*
+ * One scratch set for every TXT reply: evaluation finishes inside the
+ * callback and the loop is single-threaded, so no per-reply allocation.
+ */
+static struct txt_set txt_scratch;
+
 /* Returns 0 and fills `ts` with the TXT records at the end of the CNAME chain, or -1 on failure. */
 static int collect_txt(const struct rsv_reply *rep, const char *qname, struct txt_set *ts)
 {
@@ -53,34 +59,32 @@ static int collect_txt(const struct rsv_reply *rep, const char *qname, struct tx
 static void on_sts_txt(void *arg, const struct rsv_reply *rep)
 {
     struct scan_domain *d = arg;
-    struct txt_set *ts = malloc(sizeof(*ts));
+    struct txt_set *ts = &txt_scratch;
     char qname[270];
 
     snprintf(qname, sizeof(qname), "_mta-sts.%s", d->name);
-    if (ts == NULL || collect_txt(rep, qname, ts) != 0) {
+    if (collect_txt(rep, qname, ts) != 0) {
         d->sts_state = TXTS_DNS_ERROR;
     } else {
         sts_txt_evaluate(ts->rec, ts->len, ts->n, &d->sts);
         d->sts_state = TXTS_DONE;
     }
-    free(ts);
     unref(d);
 }
 
 static void on_rpt_txt(void *arg, const struct rsv_reply *rep)
 {
     struct scan_domain *d = arg;
-    struct txt_set *ts = malloc(sizeof(*ts));
+    struct txt_set *ts = &txt_scratch;
     char qname[270];
 
     snprintf(qname, sizeof(qname), "_smtp._tls.%s", d->name);
-    if (ts == NULL || collect_txt(rep, qname, ts) != 0) {
+    if (collect_txt(rep, qname, ts) != 0) {
         d->rpt_state = TXTS_DNS_ERROR;
     } else {
         tlsrpt_evaluate(ts->rec, ts->len, ts->n, &d->rpt);
         d->rpt_state = TXTS_DONE;
     }
-    free(ts);
     unref(d);
 }
 

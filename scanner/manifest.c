@@ -87,7 +87,7 @@ static void build(struct ms_buf *b, const struct scan_manifest *m)
     kv(b, "started_at", t0);
     ms_buf_puts(b, ",\n");
     kv(b, "finished_at", t1);
-    ms_buf_printf(b, ",\n\"duration_s\":%lld,\n", (long long)(m->finished_at - m->started_at));
+    ms_buf_printf(b, ",\n\"duration_s\":%.3f,\n", m->duration_s);
     ms_buf_printf(b, "\"complete\":%s", m->complete ? "true" : "false");
     ms_buf_puts(b, ",\n");
     put_counters(b, m->counters, m->records_total);

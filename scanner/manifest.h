@@ -15,6 +15,7 @@ struct scan_manifest {
     int argc;
     char **argv;
     time_t started_at, finished_at;
+    double duration_s; /* monotonic, sub-second */
     int complete;
     uint64_t records_total;
     const struct scan_counters *counters;

@@ -48,6 +48,7 @@ struct pipeline {
     struct scan_counters c;
     struct ms_buf scratch, enc;
     time_t started_at;
+    uint64_t started_ns;
     int exit_code;
 };
 
@@ -263,6 +264,7 @@ static void fill_manifest(struct pipeline *p, struct scan_manifest *m)
     m->argv = p->argv;
     m->started_at = p->started_at;
     m->finished_at = time(NULL);
+    m->duration_s = (double)(uv_hrtime() - p->started_ns) / 1e9;
     m->complete = !p->interrupted && !p->failed;
     m->counters = &p->c;
     if (p->env.hosts != NULL)
@@ -428,6 +430,7 @@ int scan_run(const struct scan_opts *o, int argc, char **argv)
     p->argc = argc;
     p->argv = argv;
     p->started_at = time(NULL);
+    p->started_ns = uv_hrtime();
     uv_loop_init(&p->loop);
     if (prepare_out_dir(o) != 0 || setup(p) != 0) {
         /* Nothing ran yet: close what was opened and leave. */

@@ -48,11 +48,11 @@ scan run
 python3 - "$out/run/manifest.json" "$n" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
-secs = max(m["duration_s"], 1)
+secs = max(m["duration_s"], 0.001)
 q = sum(r["sent"] for r in m["resolvers"])
 cpu = m["resources"]["cpu_user_s"] + m["resources"]["cpu_sys_s"]
 d = m["counters"]["domains_scanned"] + m["counters"]["input_errors"]
-print(f"   domains: {d}, wall {secs} s, {d/secs:.0f} domains/s, {q} queries, {q/secs:.0f} queries/s")
+print(f"   domains: {d}, wall {secs:.2f} s, {d/secs:.0f} domains/s, {q} queries, {q/secs:.0f} queries/s")
 print(f"   scanner CPU {cpu:.2f} s = {1000*cpu/d:.3f} s per 1k domains; peak RSS {m['resources']['max_rss_kib']//1024} MiB")
 open(sys.argv[1] + ".qps", "w").write(f"{q/secs:.0f}\n")
 PY

@@ -35,9 +35,9 @@ def main():
     show("sts_txt", scanned, "domains")
     show("tlsrpt", scanned, "domains")
     q = sum(r["sent"] for r in m["resolvers"])
-    secs = max(1, m["duration_s"])
+    secs = max(0.001, m["duration_s"])
     res = m["resources"]
-    print(f"  {q} DNS queries over {len(m['resolvers'])} resolvers in {m['duration_s']} s; "
+    print(f"  {q} DNS queries over {len(m['resolvers'])} resolvers in {m['duration_s']:.1f} s; "
           f"CPU {res['cpu_user_s'] + res['cpu_sys_s']:.2f} s; peak RSS {res['max_rss_kib'] // 1024} MiB; "
           f"{total / secs:.0f} entries/s")
 
