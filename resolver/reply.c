@@ -148,3 +148,54 @@ int rsv_reply_ede(ldns_pkt *pkt)
     }
     return -1;
 }
+
+/* Skips a possibly compressed name at *pos; returns -1 if it runs past len. */
+static int skip_name(const uint8_t *w, size_t len, size_t *pos)
+{
+    size_t p = *pos;
+
+    while (p < len) {
+        uint8_t c = w[p];
+        if (c == 0) {
+            *pos = p + 1;
+            return 0;
+        }
+        if ((c & 0xc0) == 0xc0) {
+            if (p + 2 > len)
+                return -1;
+            *pos = p + 2;
+            return 0;
+        }
+        if ((c & 0xc0) != 0)
+            return -1;
+        p += (size_t)c + 1;
+    }
+    return -1;
+}
+
+size_t rsv_wire_answer_end(const uint8_t *w, size_t len)
+{
+    size_t pos = 12;
+    unsigned qd, an;
+
+    if (len < 12)
+        return 0;
+    qd = (unsigned)(w[4] << 8 | w[5]);
+    an = (unsigned)(w[6] << 8 | w[7]);
+    for (unsigned i = 0; i < qd; i++) {
+        if (skip_name(w, len, &pos) != 0 || pos + 4 > len)
+            return 0;
+        pos += 4;
+    }
+    for (unsigned i = 0; i < an; i++) {
+        size_t rdlen;
+        if (skip_name(w, len, &pos) != 0 || pos + 10 > len)
+            return 0;
+        rdlen = (size_t)(w[pos + 8] << 8 | w[pos + 9]);
+        pos += 10;
+        if (pos + rdlen > len)
+            return 0;
+        pos += rdlen;
+    }
+    return pos;
+}

@@ -42,4 +42,11 @@ int rsv_reply_ede(ldns_pkt *pkt);
 /* Normalises a presentation name: lowercase, no trailing dot. */
 void rsv_name_normalise(const char *in, char *out, size_t outsz);
 
+/*
+ * Returns the offset just past the answer section of the DNS message `wire`
+ * (len bytes), or 0 when the message is malformed. Every length is checked
+ * against len (RFC 1035 §4.1; compression pointers are skipped, not followed).
+ */
+size_t rsv_wire_answer_end(const uint8_t *wire, size_t len);
+
 #endif

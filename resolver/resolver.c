@@ -2,6 +2,7 @@
 #include "resolver/resolver.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@ struct rsv_ctx {
 };
 
 #define FREE_Q_KEEP 4096
+/* Largest query: header, a 255-octet name, type and class, OPT. */
+#define RSV_WIRE_MAX 512
 
 static void on_pump(uv_timer_t *t);
 
@@ -231,13 +234,34 @@ static void count_rcode(struct rsv_upstream_stats *st, uint8_t rcode)
         st->refused++;
 }
 
+/*
+ * Parses a reply. Only SERVFAIL replies need more than the header and the
+ * answer section (their OPT record carries the Extended DNS Error); for the
+ * rest the authority and additional sections, heavy with NSEC and RRSIG
+ * records under DO=1, are cut off before ldns allocates them.
+ */
+static ldns_status parse_reply(ldns_pkt **pkt, const unsigned char *abuf, size_t alen)
+{
+    static uint8_t copy[65536];
+    size_t end;
+
+    if (alen < 12 || alen > sizeof(copy) || (abuf[3] & 0x0f) == LDNS_RCODE_SERVFAIL)
+        return ldns_wire2pkt(pkt, abuf, alen);
+    end = rsv_wire_answer_end(abuf, alen);
+    if (end == 0)
+        return ldns_wire2pkt(pkt, abuf, alen);
+    memcpy(copy, abuf, end);
+    copy[8] = copy[9] = copy[10] = copy[11] = 0; /* NSCOUNT = ARCOUNT = 0 */
+    return ldns_wire2pkt(pkt, copy, end);
+}
+
 static void on_answer(struct rsv_q *q, struct rsv_upstream *up, const unsigned char *abuf, int alen)
 {
     struct rsv_reply r;
     ldns_pkt *pkt = NULL;
 
     up->stats.answered++;
-    if (ldns_wire2pkt(&pkt, abuf, (size_t)alen) != LDNS_STATUS_OK) {
+    if (parse_reply(&pkt, abuf, (size_t)alen) != LDNS_STATUS_OK) {
         retry_or_fail(q, RSV_MALFORMED);
         return;
     }
@@ -283,34 +307,61 @@ static void on_ares(void *arg, int status, int timeouts, unsigned char *abuf, in
     schedule(ctx, 0);
 }
 
-/* Encodes the query (checklist D.1: random id, EDNS size, DO=1, OPT last, no options). */
-static int build_wire(const struct rsv_q *q, uint16_t edns_size, uint8_t **wire, size_t *len)
+/*
+ * Encodes the query (RFC 1035 §4.1, RFC 6891 §6): random id, RD, CD per flags,
+ * one question, and an OPT record last with the advertised UDP size, DO=1 and
+ * no options (checklist D.1). ldns turns the name into wire form; the fixed
+ * parts are written here because ldns_pkt_query_new + ldns_pkt2wire cost a
+ * dozen allocations per query on the hot path.
+ */
+static int build_wire(const struct rsv_q *q, uint16_t edns_size, uint8_t *wire, size_t *len)
 {
     ldns_rdf *qname = ldns_dname_new_frm_str(q->name);
-    ldns_pkt *pkt;
-    ldns_status st;
+    uint16_t id = (uint16_t)arc4random();
+    size_t nlen, p;
 
     if (qname == NULL)
         return MS_EINVAL;
-    pkt = ldns_pkt_query_new(qname, (ldns_rr_type)q->type, LDNS_RR_CLASS_IN, LDNS_RD);
-    if (pkt == NULL)
-        return MS_ENOMEM;
-    ldns_pkt_set_random_id(pkt);
-    ldns_pkt_set_edns_udp_size(pkt, edns_size);
-    ldns_pkt_set_edns_do(pkt, 1);
-    if (q->flags & RSV_QF_CD)
-        ldns_pkt_set_cd(pkt, 1);
-    st = ldns_pkt2wire(wire, pkt, len);
-    ldns_pkt_free(pkt);
-    return st == LDNS_STATUS_OK ? 0 : MS_ELDNS;
+    nlen = ldns_rdf_size(qname);
+    if (12 + nlen + 4 + 11 > RSV_WIRE_MAX) {
+        ldns_rdf_deep_free(qname);
+        return MS_EINVAL;
+    }
+    memset(wire, 0, 12);
+    wire[0] = (uint8_t)(id >> 8);
+    wire[1] = (uint8_t)id;
+    wire[2] = 0x01;                                /* RD */
+    wire[3] = (q->flags & RSV_QF_CD) ? 0x10 : 0x00; /* CD */
+    wire[5] = 1;                                   /* QDCOUNT */
+    wire[11] = 1;                                  /* ARCOUNT: the OPT record */
+    memcpy(wire + 12, ldns_rdf_data(qname), nlen);
+    ldns_rdf_deep_free(qname);
+    p = 12 + nlen;
+    wire[p++] = (uint8_t)(q->type >> 8);
+    wire[p++] = (uint8_t)q->type;
+    wire[p++] = 0;
+    wire[p++] = LDNS_RR_CLASS_IN;
+    wire[p++] = 0; /* OPT owner: root */
+    wire[p++] = 0;
+    wire[p++] = LDNS_RR_TYPE_OPT;
+    wire[p++] = (uint8_t)(edns_size >> 8);
+    wire[p++] = (uint8_t)edns_size;
+    wire[p++] = 0; /* extended RCODE */
+    wire[p++] = 0; /* EDNS version 0 */
+    wire[p++] = 0x80; /* DO */
+    wire[p++] = 0;
+    wire[p++] = 0; /* RDLENGTH 0: no options */
+    wire[p++] = 0;
+    *len = p;
+    return 0;
 }
 
 static void send_on(struct rsv_q *q, struct rsv_upstream *up)
 {
-    uint8_t *wire = NULL;
+    uint8_t wire[RSV_WIRE_MAX];
     size_t len = 0;
 
-    if (build_wire(q, q->ctx->opts.edns_size, &wire, &len) != 0) {
+    if (build_wire(q, q->ctx->opts.edns_size, wire, &len) != 0) {
         deliver_status(q, RSV_MALFORMED);
         return;
     }
@@ -321,7 +372,6 @@ static void send_on(struct rsv_q *q, struct rsv_upstream *up)
     up->stats.sent++;
     q->ctx->inflight++;
     ares_send(up->channel, wire, (int)len, on_ares, q); /* copies the buffer */
-    free(wire);
     rsv_upstream_arm(up);
 }
 

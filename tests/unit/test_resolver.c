@@ -1,4 +1,5 @@
 /* test_resolver.c: upstream address parsing, the token bucket, and reading CNAME chains and TXT from replies. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <ldns/ldns.h>
@@ -143,8 +144,46 @@ static void test_txt_and_names(void)
     CHECK_STR(name, "a.b.test");
 }
 
+static void test_answer_end(void)
+{
+    static const char *const rrs[] = {
+        "a.test. CNAME b.test.",
+        "b.test. A 127.60.0.1",
+    };
+    ldns_pkt *pkt = make_reply(rrs, 2);
+    ldns_rr *soa = NULL, *q = NULL;
+    uint8_t *wire = NULL;
+    size_t len = 0, end, full;
+
+    ldns_rr_new_question_frm_str(&q, "a.test. IN A", NULL, NULL);
+    ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, q);
+    ldns_rr_new_frm_str(&soa, "test. SOA ns.test. h.test. 1 2 3 4 5", 3600, NULL, NULL);
+    ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY, soa);
+    ldns_pkt2wire(&wire, pkt, &len);
+    end = rsv_wire_answer_end(wire, len);
+    /* The answer ends before the SOA, and cutting there still parses with both answers. */
+    CHECK(end > 12 && end < len);
+    full = len;
+    wire[8] = wire[9] = wire[10] = wire[11] = 0;
+    {
+        ldns_pkt *cut = NULL;
+        CHECK_INT(ldns_wire2pkt(&cut, wire, end), LDNS_STATUS_OK);
+        if (cut != NULL) {
+            CHECK_INT(ldns_rr_list_rr_count(ldns_pkt_answer(cut)), 2);
+            ldns_pkt_free(cut);
+        }
+    }
+    /* Every truncation of the message is refused, never read past. */
+    for (size_t n = 0; n < end; n++)
+        CHECK_INT(rsv_wire_answer_end(wire, n), 0);
+    CHECK_INT(rsv_wire_answer_end(wire, full), end);
+    free(wire);
+    ldns_pkt_free(pkt);
+}
+
 int main(void)
 {
+    test_answer_end();
     test_parse_upstream();
     test_bucket();
     test_rrset();
