@@ -6,6 +6,9 @@
 #include <inttypes.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -337,6 +340,38 @@ static void write_batch(struct out_store *s, size_t n)
     atomic_fetch_sub(&s->pending, n);
 }
 
+/*
+ * Clean pages of LMDB's read-only file mapping count in the process's RSS,
+ * so a store of 10M records would look like gigabytes of scanner memory
+ * although they are only page cache. After each sync they are dropped from
+ * our page tables; they fault back in from the page cache on demand. Safe
+ * only because the env is opened without MDB_WRITEMAP (no dirty pages in
+ * the map) and the writer thread is the only one that remaps.
+ */
+static void drop_mapped_pages(MDB_env *env)
+{
+    mdb_filehandle_t fd;
+    struct stat st;
+    char line[512];
+    FILE *fp;
+
+    /* LMDB does not expose its map address (me_mapaddr is only set with MDB_FIXEDMAP). */
+    if (mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &st) != 0)
+        return;
+    fp = fopen("/proc/self/maps", "r");
+    if (fp == NULL)
+        return;
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        unsigned long start, end, ino;
+        unsigned maj, min;
+
+        if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &start, &end, &maj, &min, &ino) == 5 &&
+            ino == (unsigned long)st.st_ino && makedev(maj, min) == st.st_dev)
+            madvise((void *)start, end - start, MADV_DONTNEED);
+    }
+    fclose(fp);
+}
+
 /* mu held on entry and exit. Syncs when a flush or close waits, or the interval passed. */
 static void maybe_sync(struct out_store *s)
 {
@@ -352,6 +387,7 @@ static void maybe_sync(struct out_store *s)
         rc = mdb_env_sync(s->env, 1);
         if (rc != 0)
             set_error(s, rc, "syncing");
+        drop_mapped_pages(s->env);
         pthread_mutex_lock(&s->mu);
         s->dirty = 0;
         s->last_sync_ms = now;
@@ -810,6 +846,7 @@ static void ro_close(struct ro_view *ro)
 static int walk(struct ro_view *ro, out_store_iter_cb cb, void *arg, int *by_cb)
 {
     char kbuf[OUT_STORE_KEY_MAX + 1];
+    uint64_t seen = 0;
     MDB_cursor *cur;
     MDB_val k, v;
     int rc;
@@ -830,6 +867,9 @@ static int walk(struct ro_view *ro, out_store_iter_cb cb, void *arg, int *by_cb)
             *by_cb = 1;
             break;
         }
+        /* A walk touches every page: keep RSS flat (see drop_mapped_pages). */
+        if (++seen % 65536 == 0)
+            drop_mapped_pages(ro->env);
     }
     mdb_cursor_close(cur);
     return rc == MDB_NOTFOUND ? 0 : rc;

@@ -43,22 +43,28 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
 for h in sorted(hosts - {"."}):
     print(f"{h} A\n{h} AAAA")
 PY
-echo "== mtascope DNS stage (warm resolver)"
-scan run
-python3 - "$out/run/manifest.json" "$n" <<'PY'
-import json, sys
-m = json.load(open(sys.argv[1]))
-secs = max(m["duration_s"], 0.001)
-q = sum(r["sent"] for r in m["resolvers"])
-cpu = m["resources"]["cpu_user_s"] + m["resources"]["cpu_sys_s"]
-d = m["counters"]["domains_scanned"] + m["counters"]["input_errors"]
-print(f"   domains: {d}, wall {secs:.2f} s, {d/secs:.0f} domains/s, {q} queries, {q/secs:.0f} queries/s")
-print(f"   scanner CPU {cpu:.2f} s = {1000*cpu/d:.3f} s per 1k domains; peak RSS {m['resources']['max_rss_kib']//1024} MiB")
-open(sys.argv[1] + ".qps", "w").write(f"{q/secs:.0f}\n")
+runs=${RUNS:-3}
+echo "== $runs alternating runs on the warm resolver: mtascope DNS stage, then dnsperf (same queries, -q $inflight)"
+for i in $(seq 1 "$runs"); do
+  scan "run$i"
+  dnsperf -s "$host" -p "$port" -d "$out/queries.txt" -q "$inflight" -c 1 -e -D -n 1 > "$out/dnsperf$i.txt" 2>&1
+done
+python3 - "$out" "$runs" <<'PY'
+import json, re, statistics, sys
+out, runs = sys.argv[1], int(sys.argv[2])
+rows = []
+for i in range(1, runs + 1):
+    m = json.load(open(f"{out}/run{i}/manifest.json"))
+    secs = max(m["duration_s"], 0.001)
+    q = sum(r["sent"] for r in m["resolvers"])
+    d = m["counters"]["domains_scanned"] + m["counters"]["input_errors"]
+    cpu = m["resources"]["cpu_user_s"] + m["resources"]["cpu_sys_s"]
+    dq = float(re.search(r"Queries per second:\s+([0-9.]+)", open(f"{out}/dnsperf{i}.txt").read()).group(1))
+    rows.append((d / secs, q / secs, 1000 * cpu / d, m["resources"]["max_rss_kib"] / 1024, dq, secs, q, d))
+    print(f"   run {i}: {d} domains in {secs:.2f} s = {d/secs:.0f} domains/s, {q} queries = {q/secs:.0f} q/s, "
+          f"CPU {cpu:.2f} s, RSS {rows[-1][3]:.0f} MiB | dnsperf {dq:.0f} q/s")
+med = [statistics.median(c) for c in zip(*rows)]
+print(f"== median: {med[0]:.0f} domains/s, {med[1]:.0f} queries/s, {med[2]:.3f} CPU s per 1k domains, "
+      f"peak RSS {max(r[3] for r in rows):.0f} MiB; dnsperf {med[4]:.0f} queries/s; "
+      f"ratio mtascope/dnsperf {med[1]/med[4]:.2f}")
 PY
-echo "== dnsperf, same queries, same resolver, -q $inflight"
-dnsperf -s "$host" -p "$port" -d "$out/queries.txt" -q "$inflight" -c 1 -e -D -n 1 2>&1 \
-  | tee "$out/dnsperf.txt" | grep -E "Queries (sent|completed)|Queries per second|Run time"
-dq=$(awk '/Queries per second/ {print int($4)}' "$out/dnsperf.txt")
-sq=$(cat "$out/run/manifest.json.qps")
-python3 -c "import sys; print(f'== ratio mtascope/dnsperf queries/s: {int(sys.argv[1])/max(1,int(sys.argv[2])):.2f}')" "$sq" "$dq"
