@@ -27,7 +27,7 @@ enum ms_err {
     MS__ERR_FIRST = -1000,
     MS_ERR_MAP(XX)
 #undef XX
-    MS__ERR_END
+        MS__ERR_END
 };
 
 /* Returns a static, human-readable message for an ms_err code (or "unknown error"). */

@@ -11,8 +11,8 @@ extern enum ms_log_level ms_log_threshold;
 void ms_log(enum ms_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define ms_error(...) ms_log(MS_LOG_ERROR, __VA_ARGS__)
-#define ms_warn(...) ms_log(MS_LOG_WARN, __VA_ARGS__)
-#define ms_info(...) ms_log(MS_LOG_INFO, __VA_ARGS__)
+#define ms_warn(...)  ms_log(MS_LOG_WARN, __VA_ARGS__)
+#define ms_info(...)  ms_log(MS_LOG_INFO, __VA_ARGS__)
 #define ms_debug(...)                                                                              \
     do {                                                                                           \
         if (ms_log_threshold >= MS_LOG_DEBUG)                                                      \

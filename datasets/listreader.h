@@ -7,7 +7,8 @@
 
 #include "datasets/name.h"
 
-/* Longest line kept; longer lines are reported as DS_NAME_LINE_TOO_LONG and skipped to their end. */
+/* Longest line kept; longer lines are reported as DS_NAME_LINE_TOO_LONG and skipped to their end.
+ */
 #define DS_LINE_MAX 1024
 
 /* One entry handed to the caller: a normalised name or an input error. */
@@ -15,7 +16,8 @@ struct ds_entry {
     uint64_t lineno;
     enum ds_name_err err;       /* DS_NAME_OK: `name` is valid */
     char name[DS_NAME_MAX + 1]; /* normalised name (valid only when err == DS_NAME_OK) */
-    char raw[DS_LINE_MAX + 1];  /* the trimmed line as read (bounded, may contain any byte but NUL) */
+    char
+        raw[DS_LINE_MAX + 1]; /* the trimmed line as read (bounded, may contain any byte but NUL) */
     size_t raw_len;
 };
 

@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-/* Longest presentation-form name without the trailing dot (RFC 1035 §2.3.4: 255 octets on the wire). */
+/* Longest presentation-form name without the trailing dot (RFC 1035 §2.3.4: 255 octets on the
+ * wire). */
 #define DS_NAME_MAX 253
 
 /* Why a name was refused; the names are the `input_error` reasons in the result record. */

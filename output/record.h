@@ -45,7 +45,7 @@ enum out_field {
 #define XX(id, name, csv) OUT_F_##id,
     OUT_FIELD_MAP(XX)
 #undef XX
-    OUT_F__COUNT
+        OUT_F__COUNT
 };
 
 /*

@@ -1,4 +1,5 @@
-/* host.c: per-host address and TLSA lookups (RFC 7672 §2.2.2 base domain rules), shared and cached. */
+/* host.c: per-host address and TLSA lookups (RFC 7672 §2.2.2 base domain rules), shared and cached.
+ */
 #include "resolver/host.h"
 
 #include <stdlib.h>
@@ -23,8 +24,8 @@ struct host_waiter {
 /* Working state of a lookup; freed when the host is complete. */
 struct host_scratch {
     int pending;
-    int failed;       /* an address lookup failed */
-    int all_ad;       /* every successful address answer had AD */
+    int failed;        /* an address lookup failed */
+    int all_ad;        /* every successful address answer had AD */
     char cand[2][256]; /* TLSA base domain candidates, in order */
     int n_cand, cur;
     char addrs[RSV_HOST_MAX_ADDRS][46];
@@ -218,8 +219,8 @@ static void tlsa_done(struct host_entry *e, enum rsv_tlsa_state st)
     e->pub.tlsa = st;
     if (st == RSV_TLSA_SECURE || st == RSV_TLSA_INSECURE) {
         if (e->pub.cname)
-            e->pub.tlsa_base = e->s->cur == 0 && e->s->n_cand == 2 ? RSV_BASE_EXPANDED
-                                                                    : RSV_BASE_ORIGINAL;
+            e->pub.tlsa_base =
+                e->s->cur == 0 && e->s->n_cand == 2 ? RSV_BASE_EXPANDED : RSV_BASE_ORIGINAL;
     }
     finish(e);
 }
@@ -233,8 +234,8 @@ static void on_tlsa(void *arg, const struct rsv_reply *rep)
 
     if (e->state == H_TLSA_CD) {
         /* The CD=1 retry answered: the SERVFAIL was a validation failure (RFC 4035 §5.5). */
-        int answered = rep->status == RSV_OK && (rep->rcode == LDNS_RCODE_NOERROR ||
-                                                 rep->rcode == LDNS_RCODE_NXDOMAIN);
+        int answered = rep->status == RSV_OK &&
+                       (rep->rcode == LDNS_RCODE_NOERROR || rep->rcode == LDNS_RCODE_NXDOMAIN);
         tlsa_done(e, answered ? RSV_TLSA_BOGUS : RSV_TLSA_ERROR);
         return;
     }
@@ -357,7 +358,8 @@ static void take_addresses(struct host_entry *e, const struct rsv_reply *rep, ui
             continue;
         /* IPv4 first: callers try addresses in this order. */
         if (af == AF_INET && s->n_v6 > 0)
-            memmove(s->addrs[s->n_v4 + 1], s->addrs[s->n_v4], sizeof(s->addrs[0]) * (size_t)s->n_v6);
+            memmove(s->addrs[s->n_v4 + 1], s->addrs[s->n_v4],
+                    sizeof(s->addrs[0]) * (size_t)s->n_v6);
         inet_ntop(af, ldns_rdf_data(rdf), s->addrs[af == AF_INET ? s->n_v4 : s->n_v4 + s->n_v6],
                   sizeof(s->addrs[0]));
         if (af == AF_INET)

@@ -1,4 +1,5 @@
-/* host.h: what DNS says about one mail host (addresses, TLSA per RFC 7672 §2.2), looked up once per scan. */
+/* host.h: what DNS says about one mail host (addresses, TLSA per RFC 7672 §2.2), looked up once per
+ * scan. */
 #ifndef MS_RESOLVER_HOST_H
 #define MS_RESOLVER_HOST_H
 
@@ -31,7 +32,7 @@ struct rsv_tlsa_rr {
 };
 
 #define RSV_HOST_MAX_ADDRS 16
-#define RSV_HOST_MAX_TLSA 16
+#define RSV_HOST_MAX_TLSA  16
 
 /*
  * A host's facts. Read-only for users, valid while they hold a reference
@@ -40,8 +41,8 @@ struct rsv_tlsa_rr {
 struct rsv_host {
     const char *name; /* as looked up: lowercase, no trailing dot */
     enum rsv_addr_state addr;
-    int addr_secure;  /* every address answer had AD */
-    int cname;        /* the name is an alias */
+    int addr_secure; /* every address answer had AD */
+    int cname;       /* the name is an alias */
     int n_v4, n_v6;
     int n_addrs;
     char (*addrs)[46]; /* n_addrs presentation-form addresses, IPv4 first */

@@ -15,12 +15,12 @@
  * the chain's final name. Record order is the reply's.
  */
 struct rsv_rrset {
-    int cname_hops;        /* 0 when the name is not an alias */
-    int cname_loop;        /* the chain was cut (loop or too long) */
-    char final_name[256];  /* presentation form, lowercase, no trailing dot */
-    ldns_rr *rrs[64];      /* borrowed from the packet: valid while it lives */
+    int cname_hops;       /* 0 when the name is not an alias */
+    int cname_loop;       /* the chain was cut (loop or too long) */
+    char final_name[256]; /* presentation form, lowercase, no trailing dot */
+    ldns_rr *rrs[64];     /* borrowed from the packet: valid while it lives */
     int n;
-    int truncated;         /* more than 64 records: the rest are ignored */
+    int truncated; /* more than 64 records: the rest are ignored */
 };
 
 /* Fills `out` from `pkt` for `qname` and `type`. Never fails: no match gives n == 0. */
@@ -33,7 +33,8 @@ void rsv_rrset_extract(ldns_pkt *pkt, const char *qname, uint16_t type, struct r
  */
 size_t rsv_txt_join(const ldns_rr *rr, char *out, size_t outsz);
 
-/* Writes a domain-name rdf in lowercase presentation form without the trailing dot ("." for root). */
+/* Writes a domain-name rdf in lowercase presentation form without the trailing dot ("." for root).
+ */
 void rsv_dname_str(const ldns_rdf *rdf, char *out, size_t outsz);
 
 /* First Extended DNS Error info-code in the reply's OPT record, or -1. */

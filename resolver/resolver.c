@@ -1,4 +1,5 @@
-/* resolver.c: query scheduling over upstreams: token buckets, in-flight caps, retries with backoff. */
+/* resolver.c: query scheduling over upstreams: token buckets, in-flight caps, retries with backoff.
+ */
 #include "resolver/resolver.h"
 
 #include <stddef.h>
@@ -300,7 +301,8 @@ static void on_ares(void *arg, int status, int timeouts, unsigned char *abuf, in
         retry_or_fail(q, RSV_TIMEOUT);
     } else {
         ms_debug("resolver %s: %s for %s: %s", up->name, q->name,
-                 status == ARES_ECONNREFUSED ? "connection refused" : "error", ares_strerror(status));
+                 status == ARES_ECONNREFUSED ? "connection refused" : "error",
+                 ares_strerror(status));
         up->stats.neterr++;
         retry_or_fail(q, RSV_NETERR);
     }
@@ -330,10 +332,10 @@ static int build_wire(const struct rsv_q *q, uint16_t edns_size, uint8_t *wire, 
     memset(wire, 0, 12);
     wire[0] = (uint8_t)(id >> 8);
     wire[1] = (uint8_t)id;
-    wire[2] = 0x01;                                /* RD */
+    wire[2] = 0x01;                                 /* RD */
     wire[3] = (q->flags & RSV_QF_CD) ? 0x10 : 0x00; /* CD */
-    wire[5] = 1;                                   /* QDCOUNT */
-    wire[11] = 1;                                  /* ARCOUNT: the OPT record */
+    wire[5] = 1;                                    /* QDCOUNT */
+    wire[11] = 1;                                   /* ARCOUNT: the OPT record */
     memcpy(wire + 12, ldns_rdf_data(qname), nlen);
     ldns_rdf_deep_free(qname);
     p = 12 + nlen;
@@ -346,8 +348,8 @@ static int build_wire(const struct rsv_q *q, uint16_t edns_size, uint8_t *wire, 
     wire[p++] = LDNS_RR_TYPE_OPT;
     wire[p++] = (uint8_t)(edns_size >> 8);
     wire[p++] = (uint8_t)edns_size;
-    wire[p++] = 0; /* extended RCODE */
-    wire[p++] = 0; /* EDNS version 0 */
+    wire[p++] = 0;    /* extended RCODE */
+    wire[p++] = 0;    /* EDNS version 0 */
     wire[p++] = 0x80; /* DO */
     wire[p++] = 0;
     wire[p++] = 0; /* RDLENGTH 0: no options */
@@ -375,7 +377,8 @@ static void send_on(struct rsv_q *q, struct rsv_upstream *up)
     rsv_upstream_arm(up);
 }
 
-/* Picks an upstream with capacity, preferring one other than the last tried. Returns NULL if none. */
+/* Picks an upstream with capacity, preferring one other than the last tried. Returns NULL if none.
+ */
 static struct rsv_upstream *pick(struct rsv_ctx *ctx, const struct rsv_q *q, uint64_t now,
                                  uint64_t *wait_ms)
 {
@@ -479,8 +482,8 @@ int rsv_create(struct rsv_ctx **out, uv_loop_t *loop, const struct rsv_opts *opt
     return 0;
 }
 
-int rsv_query(struct rsv_ctx *ctx, const char *name, uint16_t type, unsigned flags,
-              rsv_query_cb cb, void *arg)
+int rsv_query(struct rsv_ctx *ctx, const char *name, uint16_t type, unsigned flags, rsv_query_cb cb,
+              void *arg)
 {
     struct rsv_q *q;
     size_t n = strlen(name);

@@ -1,4 +1,5 @@
-/* resolver.h: asynchronous DNS client: DO-bit queries over c-ares, one channel per upstream resolver. */
+/* resolver.h: asynchronous DNS client: DO-bit queries over c-ares, one channel per upstream
+ * resolver. */
 #ifndef MS_RESOLVER_RESOLVER_H
 #define MS_RESOLVER_RESOLVER_H
 
@@ -24,11 +25,11 @@ enum rsv_status {
 /* What a query callback receives; valid only during the callback. */
 struct rsv_reply {
     enum rsv_status status;
-    uint8_t rcode;  /* LDNS_RCODE_* when status == RSV_OK */
-    int ad;         /* AD bit: the validating resolver found the answer secure (RFC 4035 §3.2.3) */
-    int ede;        /* first Extended DNS Error info-code (RFC 8914), -1 when none */
-    ldns_pkt *pkt;  /* the parsed reply; owned by the resolver, freed after the callback */
-    int upstream;   /* index of the upstream that answered (or was last tried) */
+    uint8_t rcode; /* LDNS_RCODE_* when status == RSV_OK */
+    int ad;        /* AD bit: the validating resolver found the answer secure (RFC 4035 §3.2.3) */
+    int ede;       /* first Extended DNS Error info-code (RFC 8914), -1 when none */
+    ldns_pkt *pkt; /* the parsed reply; owned by the resolver, freed after the callback */
+    int upstream;  /* index of the upstream that answered (or was last tried) */
 };
 
 /* Called once per query on the loop thread, never from inside rsv_query(). */
@@ -42,12 +43,12 @@ struct rsv_upstream_opts {
 struct rsv_opts {
     struct rsv_upstream_opts upstream[RSV_MAX_UPSTREAMS];
     int n_upstreams;
-    double qps_per_upstream;  /* token bucket rate per upstream; 0 = unlimited */
-    int max_inflight;         /* outstanding queries per upstream */
-    int timeout_ms;           /* per try */
-    int retries;              /* extra tries after a timeout, on the next upstream */
-    int backoff_ms;           /* delay before retry k is backoff_ms << k */
-    uint16_t edns_size;       /* advertised UDP payload size */
+    double qps_per_upstream; /* token bucket rate per upstream; 0 = unlimited */
+    int max_inflight;        /* outstanding queries per upstream */
+    int timeout_ms;          /* per try */
+    int retries;             /* extra tries after a timeout, on the next upstream */
+    int backoff_ms;          /* delay before retry k is backoff_ms << k */
+    uint16_t edns_size;      /* advertised UDP payload size */
 };
 
 /* Per-upstream counters, reported in the run manifest. */

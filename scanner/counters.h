@@ -5,12 +5,12 @@
 #include <stdint.h>
 
 struct scan_counters {
-    uint64_t lines;             /* entries read from the input (blank lines and comments excluded) */
-    uint64_t input_errors;      /* entries that are not domain names */
-    uint64_t started;           /* domains sent through the DNS stage */
-    uint64_t done;              /* domains finished */
-    uint64_t dns_errors;        /* finished with status dns_error */
-    uint64_t skipped_recorded;  /* --resume: already in the store */
+    uint64_t lines;            /* entries read from the input (blank lines and comments excluded) */
+    uint64_t input_errors;     /* entries that are not domain names */
+    uint64_t started;          /* domains sent through the DNS stage */
+    uint64_t done;             /* domains finished */
+    uint64_t dns_errors;       /* finished with status dns_error */
+    uint64_t skipped_recorded; /* --resume: already in the store */
     uint64_t skipped_duplicate; /* the same name again while the first was in flight */
     uint64_t inflight;
 };

@@ -11,7 +11,7 @@
 #define NOTE(d, id) ((d)->notes |= 1u << SCAN_NOTE_BIT_##id)
 
 /* Longest TXT record we evaluate; longer ones are cut (and then fail the syntax check). */
-#define TXT_JOIN_MAX 4096
+#define TXT_JOIN_MAX    4096
 #define TXT_MAX_RECORDS 16
 
 static void unref(struct scan_domain *d)
@@ -257,9 +257,10 @@ static void on_mx(void *arg, const struct rsv_reply *rep)
     int nulls;
 
     if (rep->status != RSV_OK) {
-        mx_failed(d, rep->status == RSV_MALFORMED ? "mx_malformed"
-                     : rep->status == RSV_NETERR  ? "mx_neterr"
-                                                  : "mx_timeout",
+        mx_failed(d,
+                  rep->status == RSV_MALFORMED ? "mx_malformed"
+                  : rep->status == RSV_NETERR  ? "mx_neterr"
+                                               : "mx_timeout",
                   DS_ERROR);
     } else if (rep->rcode == LDNS_RCODE_NXDOMAIN) {
         d->mx_kind = MXK_NXDOMAIN;

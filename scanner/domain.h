@@ -75,7 +75,8 @@ struct scan_domain {
     struct tlsrpt_result rpt;
 };
 
-/* Starts every lookup for d (name, env, done set by the caller). `done` may run before this returns. */
+/* Starts every lookup for d (name, env, done set by the caller). `done` may run before this
+ * returns. */
 void scan_domain_start(struct scan_domain *d);
 
 /*

@@ -1,4 +1,5 @@
-/* manifest.h: DIR/manifest.json, the record of what ran, with which options, and what it counted. */
+/* manifest.h: DIR/manifest.json, the record of what ran, with which options, and what it counted.
+ */
 #ifndef MS_SCANNER_MANIFEST_H
 #define MS_SCANNER_MANIFEST_H
 

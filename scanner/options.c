@@ -12,12 +12,13 @@
 /* XX(long name, has_arg, short, metavar, help) — the one place an option is described. */
 #define SCAN_OPT_MAP(XX)                                                                           \
     XX("out", 1, 'o', "DIR", "write results.lmdb, domains.csv, manifest.json to DIR (required)")   \
-    XX("resolver", 1, 'r', "ADDR[:PORT]", "validating resolver to query; repeat for several "     \
-                                          "(default 127.0.0.1:53)")                                \
-    XX("resolver-qps", 1, 'q', "N", "queries per second per resolver (default 0: unlimited)")     \
+    XX("resolver", 1, 'r', "ADDR[:PORT]",                                                          \
+       "validating resolver to query; repeat for several "                                         \
+       "(default 127.0.0.1:53)")                                                                   \
+    XX("resolver-qps", 1, 'q', "N", "queries per second per resolver (default 0: unlimited)")      \
     XX("resolver-inflight", 1, 'I', "N", "outstanding queries per resolver (default 1000)")        \
     XX("concurrency", 1, 'c', "N", "domains in flight (default 500)")                              \
-    XX("timeout", 1, 't', "MS", "DNS timeout per try in milliseconds (default 2000)")             \
+    XX("timeout", 1, 't', "MS", "DNS timeout per try in milliseconds (default 2000)")              \
     XX("retries", 1, 'R', "N", "DNS retries after a timeout, on the next resolver (default 2)")    \
     XX("max-hosts", 1, 'H', "N", "MX hosts kept in the lookup cache (default 100000)")             \
     XX("resume", 0, 'u', NULL, "continue a scan in --out, skipping domains already recorded")      \
@@ -42,7 +43,8 @@ static void print_help(FILE *fp)
 #define XX(name, arg, sh, meta, help)                                                              \
     {                                                                                              \
         char left[40];                                                                             \
-        snprintf(left, sizeof(left), "-%c, --%s%s%s", sh, name, meta ? " " : "", meta ? meta : ""); \
+        snprintf(left, sizeof(left), "-%c, --%s%s%s", sh, name, meta ? " " : "",                   \
+                 meta ? meta : "");                                                                \
         fprintf(fp, "  %-30s %s\n", left, help);                                                   \
     }
     SCAN_OPT_MAP(XX)

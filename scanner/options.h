@@ -14,7 +14,7 @@ struct scan_opts {
     int concurrency;
     uint32_t max_hosts;
     int resume;
-    int status;   /* -1 auto (a terminal), 0 off, 1 on */
+    int status; /* -1 auto (a terminal), 0 off, 1 on */
     int verbose;
     int quiet;
 };

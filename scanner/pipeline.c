@@ -1,4 +1,5 @@
-/* pipeline.c: the scan loop: feed domains from the input, bound what is in flight, store each result. */
+/* pipeline.c: the scan loop: feed domains from the input, bound what is in flight, store each
+ * result. */
 #include "scanner/pipeline.h"
 
 #include <errno.h>
@@ -98,7 +99,8 @@ static void store_record(struct pipeline *p, const char *key, struct out_record 
     r->f[OUT_F_SCANNED_AT] = when;
     ms_buf_reset(&p->enc);
     out_record_encode(r, &p->enc);
-    rc = p->enc.oom ? MS_ENOMEM : out_store_put(p->store, key, strlen(key), p->enc.data, p->enc.len);
+    rc =
+        p->enc.oom ? MS_ENOMEM : out_store_put(p->store, key, strlen(key), p->enc.data, p->enc.len);
     if (rc != 0) {
         ms_error("cannot store the record of %s: %s", key, ms_strerror(rc));
         p->failed = 1;
@@ -273,7 +275,8 @@ static void fill_manifest(struct pipeline *p, struct scan_manifest *m)
         m->n_up = rsv_n_upstreams(p->env.rsv);
         for (int i = 0; i < m->n_up; i++) {
             m->up_stats[i] = *rsv_stats(p->env.rsv, i);
-            snprintf(m->up_names[i], sizeof(m->up_names[i]), "%s", rsv_upstream_name(p->env.rsv, i));
+            snprintf(m->up_names[i], sizeof(m->up_names[i]), "%s",
+                     rsv_upstream_name(p->env.rsv, i));
         }
     }
 }
@@ -345,7 +348,8 @@ static int prepare_out_dir(const struct scan_opts *o)
     }
     snprintf(path, sizeof(path), "%s/results.lmdb", o->out_dir);
     if (!o->resume && stat(path, &st) == 0) {
-        ms_error("%s already holds a scan: use --resume to continue it, or another --out", o->out_dir);
+        ms_error("%s already holds a scan: use --resume to continue it, or another --out",
+                 o->out_dir);
         return -1;
     }
     return 0;

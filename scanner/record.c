@@ -1,4 +1,5 @@
-/* record.c: turning a finished domain into its result record (the column values of docs/output.md). */
+/* record.c: turning a finished domain into its result record (the column values of docs/output.md).
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -144,15 +145,18 @@ void scan_domain_record(const struct scan_domain *d, struct out_record *r, struc
     r->f[OUT_F_ERROR] = d->error;
     r->f[OUT_F_MX_KIND] = mx_kind_str[d->mx_kind];
     r->f[OUT_F_MX_DNSSEC] = dnssec_str[d->mx_dnssec];
-    r->f[OUT_F_MX_HOSTS] = (d->mx_kind == MXK_MX || d->mx_kind == MXK_NULL) ? scratch->data + off_hosts : NULL;
+    r->f[OUT_F_MX_HOSTS] =
+        (d->mx_kind == MXK_MX || d->mx_kind == MXK_NULL) ? scratch->data + off_hosts : NULL;
     r->f[OUT_F_DNS_NOTES] = scratch->data + off_notes;
     r->f[OUT_F_MX_EDE] = d->mx_ede >= 0 ? scratch->data + off_ede : NULL;
     r->f[OUT_F_TLSA] = tlsa;
     r->f[OUT_F_STS_TXT] = txt_str(d->sts_state, d->sts.verdict);
     r->f[OUT_F_STS_TXT_ERROR] = d->sts_state == TXTS_DONE ? d->sts.error : NULL;
-    r->f[OUT_F_STS_ID] = d->sts_state == TXTS_DONE && d->sts.verdict == TXT_VALID ? d->sts.id : NULL;
+    r->f[OUT_F_STS_ID] =
+        d->sts_state == TXTS_DONE && d->sts.verdict == TXT_VALID ? d->sts.id : NULL;
     r->f[OUT_F_TLSRPT] = txt_str(d->rpt_state, d->rpt.verdict);
     r->f[OUT_F_TLSRPT_ERROR] = d->rpt_state == TXTS_DONE ? d->rpt.error : NULL;
-    r->f[OUT_F_TLSRPT_RUA] = d->rpt_state == TXTS_DONE && d->rpt.verdict == TXT_VALID ? d->rpt.rua : NULL;
+    r->f[OUT_F_TLSRPT_RUA] =
+        d->rpt_state == TXTS_DONE && d->rpt.verdict == TXT_VALID ? d->rpt.rua : NULL;
     r->f[OUT_F_INPUT_LINE] = numbuf;
 }

@@ -19,4 +19,4 @@ rm -rf "$out"
 build/scanner/mtascope scan --out "$out" "${resolvers[@]}" "$world/domains.txt"
 echo
 echo "results: $out/results.lmdb (LMDB), $out/domains.csv (CSV), $out/manifest.json (run manifest)"
-python3 scripts/summary.py "$out"
+python3 analysis/summary.py "$out"

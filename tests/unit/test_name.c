@@ -27,8 +27,8 @@ static const struct {
     {"b\xc3\xa4r.de", DS_NAME_NON_ASCII, NULL},
     {"192.0.2.1", DS_NAME_IP_LITERAL, NULL},
     {"2001:db8::1", DS_NAME_IP_LITERAL, NULL},
-    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
-     DS_NAME_LABEL_TOO_LONG, NULL},
+    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", DS_NAME_LABEL_TOO_LONG,
+     NULL},
 };
 
 static void test_names(void)

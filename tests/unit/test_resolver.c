@@ -1,4 +1,5 @@
-/* test_resolver.c: upstream address parsing, the token bucket, and reading CNAME chains and TXT from replies. */
+/* test_resolver.c: upstream address parsing, the token bucket, and reading CNAME chains and TXT
+ * from replies. */
 #include <stdlib.h>
 #include <string.h>
 

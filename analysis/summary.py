@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """summary.py: a short adoption summary of one scan, computed from its domains.csv.
 
-Usage: scripts/summary.py OUT_DIR
+Usage: analysis/summary.py OUT_DIR
 """
 import collections
 import csv
