@@ -21,6 +21,8 @@ void ms_buf_reset(struct ms_buf *b)
 {
     b->len = 0;
     b->oom = 0;
+    if (b->data != NULL)
+        b->data[0] = '\0';
 }
 
 static int reserve(struct ms_buf *b, size_t extra)

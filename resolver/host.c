@@ -41,6 +41,7 @@ struct host_entry {
     struct host_waiter *waiters;
     struct host_scratch *s;
     uint8_t *blob;
+    char *base_alloc;
     int refs;
     enum host_state state;
     char namebuf[];
@@ -110,6 +111,7 @@ static void entry_free(struct host_entry *e)
 {
     free(e->pub.addrs);
     free(e->blob);
+    free(e->base_alloc);
     free(e->s);
     free(e);
 }
@@ -217,6 +219,12 @@ static void keep_tlsa(struct host_entry *e, const struct rsv_rrset *set)
 static void tlsa_done(struct host_entry *e, enum rsv_tlsa_state st)
 {
     e->pub.tlsa = st;
+    if ((st == RSV_TLSA_SECURE || st == RSV_TLSA_INSECURE) &&
+        strcmp(e->s->cand[e->s->cur], e->pub.name) != 0) {
+        e->base_alloc = strdup(e->s->cand[e->s->cur]);
+        if (e->base_alloc != NULL)
+            e->pub.tlsa_base_name = e->base_alloc;
+    }
     if (st == RSV_TLSA_SECURE || st == RSV_TLSA_INSECURE) {
         if (e->pub.cname)
             e->pub.tlsa_base =
@@ -459,6 +467,7 @@ int rsv_host_lookup(struct rsv_hostcache *hc, const char *name, rsv_host_cb cb, 
     }
     memcpy(e->namebuf, name, n + 1);
     e->pub.name = e->namebuf;
+    e->pub.tlsa_base_name = e->namebuf;
     e->pub.tlsa_ede = -1;
     e->hc = hc;
     e->refs = 1; /* held by the lookup until finish() */

@@ -48,6 +48,7 @@ struct rsv_host {
     char (*addrs)[46]; /* n_addrs presentation-form addresses, IPv4 first */
     enum rsv_tlsa_state tlsa;
     enum rsv_tlsa_base tlsa_base;
+    const char *tlsa_base_name; /* the name whose _25._tcp TLSA was used (SNI for DANE, §8.1) */
     int tlsa_ede;
     int n_tlsa;
     struct rsv_tlsa_rr tlsa_rr[RSV_HOST_MAX_TLSA];

@@ -14,10 +14,26 @@
 #define TXT_JOIN_MAX    4096
 #define TXT_MAX_RECORDS 16
 
+static void unref(struct scan_domain *d);
+
+void scan_domain_unref(struct scan_domain *d)
+{
+    unref(d);
+}
+
 static void unref(struct scan_domain *d)
 {
-    if (--d->pending == 0)
-        d->done(d);
+    if (--d->pending > 0)
+        return;
+    /* The DNS stage is over: the STARTTLS stage may add work before the domain is done. */
+    if (d->stage == 0) {
+        d->stage = 1;
+        d->pending = 1;
+        d->pending += scan_domain_probe(d);
+        if (--d->pending > 0)
+            return;
+    }
+    d->done(d);
 }
 
 /* ---- TXT: _mta-sts and _smtp._tls (RFC 8461 §3.1, RFC 8460 §3) ---- */
@@ -318,6 +334,7 @@ void scan_domain_start(struct scan_domain *d)
 
 void scan_domain_release(struct scan_domain *d)
 {
+    scan_domain_probe_release(d);
     for (int i = 0; i < d->n_mx; i++) {
         if (d->mx[i].h != NULL) {
             rsv_host_release(d->env->hosts, d->mx[i].h);

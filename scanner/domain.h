@@ -48,10 +48,27 @@ struct scan_domain;
 /* Called once when every lookup of the domain has ended. */
 typedef void (*scan_domain_done_cb)(struct scan_domain *d);
 
+struct mxp_ctx;
+struct mxp_entry;
+
 /* Everything the services a domain uses; owned by the pipeline. */
 struct scan_env {
     struct rsv_ctx *rsv;
     struct rsv_hostcache *hosts;
+    struct mxp_ctx *mxp; /* NULL: no STARTTLS stage */
+    uint16_t smtp_port;
+    int allow_private;
+};
+
+#define SCAN_MAX_IPS 8
+
+/* One (MX host, IP) of the domain and the probes that answer for it. */
+struct scan_probe {
+    uint8_t mx;             /* index in mx[] */
+    uint8_t ip;             /* index in the host's addresses */
+    const char *skip;       /* not probed: why (address class) */
+    struct mxp_entry *main; /* the handshake with the DANE (or only) SNI */
+    struct mxp_entry *pkix; /* a second handshake with SNI = MX name, or NULL */
 };
 
 struct scan_domain {
@@ -70,6 +87,9 @@ struct scan_domain {
     uint32_t notes;
     int n_mx;
     struct scan_mx mx[SCAN_MAX_MX];
+    int stage; /* 0: DNS lookups, 1: STARTTLS probes */
+    int n_probes;
+    struct scan_probe *probes; /* allocated for the probe stage */
     enum scan_txt sts_state, rpt_state;
     struct sts_txt_result sts;
     struct tlsrpt_result rpt;
@@ -86,7 +106,16 @@ void scan_domain_start(struct scan_domain *d);
 void scan_domain_record(const struct scan_domain *d, struct out_record *r, struct ms_buf *scratch,
                         char *numbuf, size_t numbuf_size);
 
-/* Drops the host references a finished domain holds. */
+/* Starts the probes of a domain whose DNS stage is done; returns how many are pending. */
+int scan_domain_probe(struct scan_domain *d);
+
+/* Drops the probe references (part of scan_domain_release). */
+void scan_domain_probe_release(struct scan_domain *d);
+
+/* Ends one of the domain's outstanding lookups or probes (for domain_probe.c). */
+void scan_domain_unref(struct scan_domain *d);
+
+/* Drops the host and probe references a finished domain holds. */
 void scan_domain_release(struct scan_domain *d);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "output/json.h"
+#include "probes/tlsctx.h"
 #include "output/record.h"
 #include "scanner/versions.h"
 
@@ -94,6 +95,18 @@ static void build(struct ms_buf *b, const struct scan_manifest *m)
     ms_buf_printf(b, ",\n\"host_cache\":{\"hits\":%llu,\"lookups\":%llu},\n",
                   (unsigned long long)m->host_hits, (unsigned long long)m->host_misses);
     put_resolvers(b, m);
+    if (m->has_smtp) {
+        ms_buf_printf(b,
+                      ",\n\"smtp\":{\"connections\":%llu,\"reused\":%llu,\"waited_per_ip\":%llu,"
+                      "\"waited_global\":%llu,\"max_connections_seen\":%d,"
+                      "\"max_per_ip_seen\":%d,\"tls\":",
+                      (unsigned long long)m->smtp.probes, (unsigned long long)m->smtp.reused,
+                      (unsigned long long)m->smtp.waited_ip,
+                      (unsigned long long)m->smtp.waited_global, m->smtp.max_conns_seen,
+                      m->smtp.max_per_ip_seen);
+        smtp_tls_ctx_json(b);
+        ms_buf_puts(b, "}");
+    }
     ms_buf_puts(b, ",\n");
     put_resources(b);
     ms_buf_puts(b, "\n}\n");

@@ -9,6 +9,7 @@
 #include "resolver/host.h"
 #include "resolver/resolver.h"
 #include "scanner/counters.h"
+#include "scanner/mxprobe.h"
 #include "scanner/options.h"
 
 struct scan_manifest {
@@ -25,6 +26,8 @@ struct scan_manifest {
     struct rsv_upstream_stats up_stats[RSV_MAX_UPSTREAMS];
     char up_names[RSV_MAX_UPSTREAMS][80];
     int n_up;
+    int has_smtp;
+    struct mxp_stats smtp;
 };
 
 /* Writes DIR/manifest.json atomically (temporary file, then rename). Returns 0 or MS_EIO. */

@@ -5,28 +5,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "output/json.h"
 
 /* XX(long name, has_arg, short, metavar, help) — the one place an option is described. */
 #define SCAN_OPT_MAP(XX)                                                                           \
-    XX("out", 1, 'o', "DIR", "write results.lmdb, domains.csv, manifest.json to DIR (required)")   \
+    XX("out", 1, 'o', "DIR", "write the results to DIR (required)")                                \
     XX("resolver", 1, 'r', "ADDR[:PORT]",                                                          \
-       "validating resolver to query; repeat for several "                                         \
-       "(default 127.0.0.1:53)")                                                                   \
-    XX("resolver-qps", 1, 'q', "N", "queries per second per resolver (default 0: unlimited)")      \
-    XX("resolver-inflight", 1, 'I', "N", "outstanding queries per resolver (default 1000)")        \
-    XX("concurrency", 1, 'c', "N", "domains in flight (default 500)")                              \
-    XX("timeout", 1, 't', "MS", "DNS timeout per try in milliseconds (default 2000)")              \
-    XX("retries", 1, 'R', "N", "DNS retries after a timeout, on the next resolver (default 2)")    \
-    XX("max-hosts", 1, 'H', "N", "MX hosts kept in the lookup cache (default 100000)")             \
-    XX("resume", 0, 'u', NULL, "continue a scan in --out, skipping domains already recorded")      \
-    XX("status", 0, 's', NULL, "print a status line every second (default: when stderr is a tty)") \
-    XX("no-status", 0, 'S', NULL, "never print the status line")                                   \
-    XX("verbose", 0, 'v', NULL, "more log output on stderr (repeat for debug, trace)")             \
-    XX("quiet", 0, 'Q', NULL, "only errors on stderr")                                             \
-    XX("help", 0, 'h', NULL, "show this help")
+       "validating resolver; repeatable"                                                           \
+       " (127.0.0.1)")                                                                             \
+    XX("resolver-qps", 1, 'q', "N", "queries/s per resolver (0: no limit)")                        \
+    XX("resolver-inflight", 1, 'I', "N", "queries in flight per resolver (1000)")                  \
+    XX("concurrency", 1, 'c', "N", "domains in flight (500)")                                      \
+    XX("timeout", 1, 't', "MS", "DNS timeout per try (2000)")                                      \
+    XX("retries", 1, 'R', "N", "DNS retries, on the next resolver (2)")                            \
+    XX("max-hosts", 1, 'H', "N", "MX hosts cached (100000)")                                       \
+    XX("no-smtp", 0, 'n', NULL, "DNS only: no STARTTLS probes")                                    \
+    XX("ehlo-name", 1, 'e', "NAME", "EHLO name (this host's name)")                                \
+    XX("ca-file", 1, 'C', "FILE", "PKIX trust anchors (system store)")                             \
+    XX("smtp-port", 1, 'P', "PORT", "SMTP port to probe (25)")                                     \
+    XX("per-ip-conns", 1, 'j', "N", "connections at once per IP (1)")                              \
+    XX("per-ip-rate", 1, 'J', "R", "new connections/s per IP (1)")                                 \
+    XX("max-conns", 1, 'm', "N", "SMTP connections at once in all (200)")                          \
+    XX("smtp-timeout", 1, 'T', "MS", "SMTP/TLS timeout per stage (15000)")                         \
+    XX("allow-private", 0, 'A', NULL, "also probe private/reserved addresses")                     \
+    XX("resume", 0, 'u', NULL, "continue the scan already in DIR")                                 \
+    XX("status", 0, 's', NULL, "status line each second (default on a tty)")                       \
+    XX("no-status", 0, 'S', NULL, "no status line")                                                \
+    XX("verbose", 0, 'v', NULL, "more logging (repeatable)")                                       \
+    XX("quiet", 0, 'Q', NULL, "log errors only")                                                   \
+    XX("help", 0, 'h', NULL, "this help")
 
 static const struct option long_opts[] = {
 #define XX(name, arg, sh, meta, help) {name, arg, NULL, sh},
@@ -36,16 +46,15 @@ static const struct option long_opts[] = {
 
 static void print_help(FILE *fp)
 {
-    fputs("usage: mtascope scan [options] INPUT\n"
-          "Resolves MX, addresses, TLSA, _mta-sts and _smtp._tls for every domain in INPUT\n"
-          "(one per line, '#' comments; '-' reads stdin).\n\n",
+    fputs("usage: mtascope scan [options] INPUT    (one domain a line; '-' is stdin)\n"
+          "MX, TLSA, MTA-STS and TLS-RPT records, then STARTTLS/DANE/PKIX on each MX.\n",
           fp);
 #define XX(name, arg, sh, meta, help)                                                              \
     {                                                                                              \
         char left[40];                                                                             \
         snprintf(left, sizeof(left), "-%c, --%s%s%s", sh, name, meta ? " " : "",                   \
                  meta ? meta : "");                                                                \
-        fprintf(fp, "  %-30s %s\n", left, help);                                                   \
+        fprintf(fp, "  %-28s %s\n", left, help);                                                   \
     }
     SCAN_OPT_MAP(XX)
 #undef XX
@@ -87,6 +96,13 @@ static void set_defaults(struct scan_opts *o)
     o->concurrency = 500;
     o->max_hosts = 100000;
     o->status = -1;
+    o->smtp = 1;
+    o->smtp_port = 25;
+    o->per_ip_conns = 1;
+    o->per_ip_rate = 1.0;
+    o->max_conns = 200;
+    o->connect_timeout_ms = 15000;
+    o->smtp_timeout_ms = 15000;
 }
 
 /* Applies one parsed option; returns 0, 1 (help shown) or 2 (error). */
@@ -132,6 +148,48 @@ static int apply(struct scan_opts *o, int c, const char *arg)
         return 0;
     case 'u':
         o->resume = 1;
+        return 0;
+    case 'n':
+        o->smtp = 0;
+        return 0;
+    case 'e':
+        if (strlen(arg) == 0 || strlen(arg) >= sizeof(o->ehlo_buf) || strpbrk(arg, " \t\r\n"))
+            return bad_value("ehlo-name", arg);
+        o->ehlo_name = arg;
+        return 0;
+    case 'C':
+        o->ca_file = arg;
+        return 0;
+    case 'P':
+        if (parse_long(arg, 1, 65535, &v) != 0)
+            return bad_value("smtp-port", arg);
+        o->smtp_port = (uint16_t)v;
+        return 0;
+    case 'j':
+        if (parse_long(arg, 1, 1000, &v) != 0)
+            return bad_value("per-ip-conns", arg);
+        o->per_ip_conns = (int)v;
+        return 0;
+    case 'J': {
+        char *end;
+        double r = strtod(arg, &end);
+        if (*arg == '\0' || *end != '\0' || !(r >= 0) || r > 100000)
+            return bad_value("per-ip-rate", arg);
+        o->per_ip_rate = r;
+        return 0;
+    }
+    case 'm':
+        if (parse_long(arg, 1, 100000, &v) != 0)
+            return bad_value("max-conns", arg);
+        o->max_conns = (int)v;
+        return 0;
+    case 'T':
+        if (parse_long(arg, 100, 600000, &v) != 0)
+            return bad_value("smtp-timeout", arg);
+        o->smtp_timeout_ms = o->connect_timeout_ms = (int)v;
+        return 0;
+    case 'A':
+        o->allow_private = 1;
         return 0;
     case 's':
         o->status = 1;
@@ -185,6 +243,12 @@ int scan_opts_parse(struct scan_opts *o, int argc, char **argv)
     }
     if (o->rsv.n_upstreams == 0)
         add_resolver(o, "127.0.0.1:53");
+    if (o->ehlo_name == NULL) {
+        /* A name that leads a scanned operator back to whoever runs the scan. */
+        if (gethostname(o->ehlo_buf, sizeof(o->ehlo_buf) - 1) != 0 || o->ehlo_buf[0] == '\0')
+            snprintf(o->ehlo_buf, sizeof(o->ehlo_buf), "mtascope.invalid");
+        o->ehlo_name = o->ehlo_buf;
+    }
     ms_log_threshold = o->quiet ? MS_LOG_ERROR : (enum ms_log_level)(MS_LOG_WARN + o->verbose);
     if (ms_log_threshold > MS_LOG_TRACE)
         ms_log_threshold = MS_LOG_TRACE;
@@ -208,8 +272,18 @@ void scan_opts_json(const struct scan_opts *o, struct ms_buf *b)
     ms_buf_printf(b,
                   "],\"resolver_qps\":%.0f,\"resolver_inflight\":%d,\"concurrency\":%d,"
                   "\"timeout_ms\":%d,\"retries\":%d,\"backoff_ms\":%d,\"edns_size\":%u,"
-                  "\"max_hosts\":%u,\"resume\":%s}",
+                  "\"max_hosts\":%u,\"resume\":%s,",
                   o->rsv.qps_per_upstream, o->rsv.max_inflight, o->concurrency, o->rsv.timeout_ms,
                   o->rsv.retries, o->rsv.backoff_ms, (unsigned)o->rsv.edns_size, o->max_hosts,
                   o->resume ? "true" : "false");
+    ms_buf_printf(b, "\"smtp\":%s,\"smtp_port\":%u,\"ehlo_name\":", o->smtp ? "true" : "false",
+                  (unsigned)o->smtp_port);
+    out_json_str(b, o->ehlo_name);
+    ms_buf_puts(b, ",\"ca_file\":");
+    out_json_str(b, o->ca_file ? o->ca_file : "(system store)");
+    ms_buf_printf(b,
+                  ",\"allow_private\":%s,\"per_ip_conns\":%d,\"per_ip_rate\":%g,"
+                  "\"max_conns\":%d,\"smtp_timeout_ms\":%d}",
+                  o->allow_private ? "true" : "false", o->per_ip_conns, o->per_ip_rate,
+                  o->max_conns, o->smtp_timeout_ms);
 }

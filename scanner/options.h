@@ -12,11 +12,22 @@ struct scan_opts {
     const char *out_dir;
     struct rsv_opts rsv;
     int concurrency;
+    int smtp; /* run the STARTTLS stage */
+    uint16_t smtp_port;
+    const char *ehlo_name;
+    const char *ca_file; /* NULL: the system store */
+    int allow_private;
+    int per_ip_conns;
+    double per_ip_rate;
+    int max_conns;
+    int connect_timeout_ms;
+    int smtp_timeout_ms;
     uint32_t max_hosts;
     int resume;
     int status; /* -1 auto (a terminal), 0 off, 1 on */
     int verbose;
     int quiet;
+    char ehlo_buf[256];
 };
 
 /*

@@ -21,6 +21,10 @@
 #include "scanner/counters.h"
 #include "scanner/domain.h"
 #include "scanner/manifest.h"
+#include "scanner/mxprobe.h"
+#include "scanner/mxrows.h"
+#include "output/mxcsv.h"
+#include "probes/tlsctx.h"
 #include "scanner/status.h"
 
 /* Entries handled per loop iteration, so replies are read between bursts of input. */
@@ -32,6 +36,8 @@ struct pipeline {
     int argc;
     char **argv;
     struct scan_env env;
+    SSL_CTX *tls;
+    X509_STORE *pkix;
     struct out_store *store;
     FILE *in;
     struct ds_list_reader rd;
@@ -271,6 +277,10 @@ static void fill_manifest(struct pipeline *p, struct scan_manifest *m)
     m->counters = &p->c;
     if (p->env.hosts != NULL)
         rsv_hostcache_stats(p->env.hosts, &m->host_hits, &m->host_misses);
+    if (p->env.mxp != NULL) {
+        m->smtp = *mxp_stats(p->env.mxp);
+        m->has_smtp = 1;
+    }
     if (p->env.rsv != NULL) {
         m->n_up = rsv_n_upstreams(p->env.rsv);
         for (int i = 0; i < m->n_up; i++) {
@@ -297,6 +307,15 @@ static void on_store_closed(void *arg)
         p->failed = 1;
     }
     final_manifest.records_total = rows;
+    if (p->o->smtp) {
+        uint64_t mx_rows = 0;
+        snprintf(csv, sizeof(csv), "%s/mx.csv", p->o->out_dir);
+        rc = out_mxcsv_export(p->o->out_dir, csv, SCAN_MXROW_COLUMNS, &mx_rows);
+        if (rc != 0) {
+            ms_error("writing %s: %s", csv, ms_strerror(rc));
+            p->failed = 1;
+        }
+    }
     final_manifest.complete = final_manifest.complete && !p->failed;
     if (scan_manifest_write(p->o->out_dir, &final_manifest) != 0) {
         ms_error("writing %s/manifest.json failed", p->o->out_dir);
@@ -323,6 +342,8 @@ static void on_finish(uv_timer_t *t)
     p->env.hosts = NULL;
     rsv_destroy(p->env.rsv);
     p->env.rsv = NULL;
+    mxp_destroy(p->env.mxp);
+    p->env.mxp = NULL;
     out_store_close(p->store, on_store_closed, p);
     p->store = NULL;
 }
@@ -370,6 +391,33 @@ static int open_input(struct pipeline *p)
     return 0;
 }
 
+/* The STARTTLS stage: one TLS context, the PKIX trust store, the polite probe scheduler. */
+static int setup_smtp(struct pipeline *p)
+{
+    struct mxp_opts mo;
+
+    p->tls = smtp_tls_ctx_new();
+    p->pkix = smtp_tls_store_new(p->o->ca_file);
+    if (p->tls == NULL || p->pkix == NULL) {
+        ms_error("cannot set up TLS%s%s", p->o->ca_file ? " with --ca-file " : "",
+                 p->o->ca_file ? p->o->ca_file : "");
+        return MS_EINVAL;
+    }
+    memset(&mo, 0, sizeof(mo));
+    mo.probe.ctx = p->tls;
+    mo.probe.pkix = p->pkix;
+    mo.probe.ehlo_name = p->o->ehlo_name;
+    mo.probe.connect_timeout_ms = p->o->connect_timeout_ms;
+    mo.probe.stage_timeout_ms = p->o->smtp_timeout_ms;
+    mo.per_ip_conns = p->o->per_ip_conns;
+    mo.per_ip_rate = p->o->per_ip_rate;
+    mo.max_conns = p->o->max_conns;
+    mo.max_entries = 20000;
+    p->env.smtp_port = p->o->smtp_port;
+    p->env.allow_private = p->o->allow_private;
+    return mxp_create(&p->env.mxp, &p->loop, &mo);
+}
+
 static int setup(struct pipeline *p)
 {
     struct out_store_opts so;
@@ -391,6 +439,8 @@ static int setup(struct pipeline *p)
         rc = rsv_create(&p->env.rsv, &p->loop, &p->o->rsv);
     if (rc == 0)
         rc = rsv_hostcache_create(&p->env.hosts, p->env.rsv, p->o->max_hosts);
+    if (rc == 0 && p->o->smtp)
+        rc = setup_smtp(p);
     if (rc != 0) {
         ms_error("start-up failed: %s", ms_strerror(rc));
         return -1;
@@ -412,6 +462,8 @@ static void teardown(struct pipeline *p)
 {
     struct scan_domain *d;
 
+    SSL_CTX_free(p->tls);
+    X509_STORE_free(p->pkix);
     while ((d = p->free_domains) != NULL) {
         p->free_domains = d->hnext;
         free(d);
@@ -446,6 +498,7 @@ int scan_run(const struct scan_opts *o, int argc, char **argv)
                 rsv_hostcache_destroy(p->env.hosts);
             if (p->env.rsv)
                 rsv_destroy(p->env.rsv);
+            mxp_destroy(p->env.mxp);
             out_store_close(p->store, NULL, NULL);
         }
         uv_run(&p->loop, UV_RUN_DEFAULT);

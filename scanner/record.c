@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "scanner/domain.h"
+#include "scanner/mxrows.h"
 
 static const char *const mx_kind_str[] = {"", "mx", "null", "implicit", "nxdomain", "dns_error"};
 static const char *const dnssec_str[] = {"", "secure", "insecure", "bogus", "error"};
@@ -120,7 +121,8 @@ static const char *txt_str(enum scan_txt st, enum txt_verdict v)
 void scan_domain_record(const struct scan_domain *d, struct out_record *r, struct ms_buf *scratch,
                         char *numbuf, size_t numbuf_size)
 {
-    size_t off_hosts = 0, off_notes, off_ede = 0;
+    size_t off_hosts = 0, off_notes, off_ede = 0, off_rows = 0;
+    struct scan_mx_summary sum = {NULL, NULL, NULL};
     uint32_t notes = d->notes;
     const char *tlsa = NULL;
     int has_hosts = d->mx_kind == MXK_MX || d->mx_kind == MXK_IMPLICIT;
@@ -136,6 +138,11 @@ void scan_domain_record(const struct scan_domain *d, struct out_record *r, struc
         char ede[16];
         snprintf(ede, sizeof(ede), "%d", d->mx_ede);
         off_ede = put(scratch, ede);
+    }
+    if (has_hosts) {
+        off_rows = scratch->len;
+        scan_mx_rows(d, scratch, &sum);
+        ms_buf_append(scratch, "", 1);
     }
     if (scratch->oom)
         return;
@@ -159,4 +166,10 @@ void scan_domain_record(const struct scan_domain *d, struct out_record *r, struc
     r->f[OUT_F_TLSRPT_RUA] =
         d->rpt_state == TXTS_DONE && d->rpt.verdict == TXT_VALID ? d->rpt.rua : NULL;
     r->f[OUT_F_INPUT_LINE] = numbuf;
+    if (has_hosts) {
+        r->f[OUT_F_HOSTS_DETAIL] = scratch->data + off_rows;
+        r->f[OUT_F_STARTTLS] = sum.starttls;
+        r->f[OUT_F_DANE] = sum.dane;
+        r->f[OUT_F_DANE_ERROR] = sum.dane_error;
+    }
 }

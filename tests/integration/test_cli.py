@@ -12,7 +12,9 @@ shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 
 r = run([mtascope, "scan", "--help"])
-check(r.returncode == 0 and "--resolver" in r.stdout and len(r.stdout.splitlines()) <= 24, "--help fits a screen")
+lines = r.stdout.splitlines()
+check(r.returncode == 0 and "--resolver" in r.stdout and len(lines) <= 30 and max(map(len, lines)) <= 80,
+      "--help fits a screen (30 lines of 80 columns)")
 r = run([mtascope, "scan", "--out", work + "/x", "--concurrency", "zero", "in.txt"])
 check(r.returncode == 2 and "--concurrency" in r.stderr, "a bad option value is a usage error naming the option")
 r = run([mtascope, "scan", "--out", work + "/x", "--resolver", "1.2.3.4:99999", "in.txt"])

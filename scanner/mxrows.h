@@ -1,0 +1,23 @@
+/* mxrows.h: a domain's per-(MX host, IP) rows and its starttls/dane summary (docs/output.md). */
+#ifndef MS_SCANNER_MXROWS_H
+#define MS_SCANNER_MXROWS_H
+
+#include "common/strbuf.h"
+#include "scanner/domain.h"
+
+/* Column order of the rows in the hosts_detail field and in mx.csv (after `domain`). */
+#define SCAN_MXROW_COLUMNS "mx_host,pref,ip,starttls,tls_version,tls_cipher,pkix,dane,error"
+
+struct scan_mx_summary {
+    const char *starttls;   /* all, some, none, unreachable, or NULL */
+    const char *dane;       /* none, valid, host_only, partial, invalid, unusable, lookup_error */
+    const char *dane_error; /* first failing rule, or NULL */
+};
+
+/*
+ * Appends one line per (MX host, IP) to `rows` (fields separated by tabs,
+ * lines by newlines, in SCAN_MXROW_COLUMNS order) and fills `sum`.
+ */
+void scan_mx_rows(const struct scan_domain *d, struct ms_buf *rows, struct scan_mx_summary *sum);
+
+#endif

@@ -1,0 +1,1 @@
+ms_unit_test(test_addrpolicy ms_scanner)
