@@ -32,8 +32,14 @@ def main():
     show("mx_dnssec", scanned, "domains")
     mail = [r for r in scanned if r["mx_kind"] in ("mx", "implicit")]
     show("tlsa", mail, "domains with mail hosts")
+    show("starttls", [r for r in mail if r["starttls"]], "domains with probed MX addresses")
+    show("dane", mail, "domains with mail hosts")
     show("sts_txt", scanned, "domains")
     show("tlsrpt", scanned, "domains")
+    if m.get("smtp"):
+        s = m["smtp"]
+        print(f"  SMTP: {s['connections']} connections for {len(mail)} domains ({s['reused']} probe results reused), "
+              f"at most {s['max_per_ip_seen']} at once per IP")
     q = sum(r["sent"] for r in m["resolvers"])
     secs = max(0.001, m["duration_s"])
     res = m["resources"]

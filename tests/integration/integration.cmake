@@ -12,3 +12,8 @@ add_test(NAME integration.cli
           ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-cli)
 set_tests_properties(integration.dns_stage integration.resume integration.cli
   PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)
+
+add_test(NAME integration.smtp_stage
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_smtp_stage.py $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-smtp-stage)
+set_tests_properties(integration.smtp_stage PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)

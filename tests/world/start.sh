@@ -1,7 +1,9 @@
 #!/bin/sh
-# start.sh: starts the test world in DIR (made by worldgen.py gen): NSD, the lame NSD, unbound.
+# start.sh: starts the test world in DIR (made by worldgen.py gen): NSD, the lame NSD, unbound,
+# and ms-smtpd (the SMTP listeners of DIR/smtpd.conf) when MS_SMTPD names its binary.
 #
-#   start.sh DIR          WORLD_PORT=P overrides the port; WORLD_TIMEOUT=S the wait (default 20 s)
+#   start.sh DIR          WORLD_PORT=P overrides the DNS port, WORLD_SMTP_PORT=P the SMTP port;
+#                         WORLD_TIMEOUT=S the wait (default 20 s); MS_SMTPD=/path/to/ms-smtpd
 #
 # Idempotent: when both daemons of DIR already run and answer, it only says so. Runs as root or as
 # an ordinary user alike: high port, every file in DIR, no chroot, no privilege drop.
@@ -29,7 +31,7 @@ alive() {
 
 fail() {
     echo "start.sh: $*" >&2
-    for log in "$DIR/log/nsd.log" "$DIR/log/nsd-lame.log" "$DIR/log/unbound.log"; do
+    for log in "$DIR/log/nsd.log" "$DIR/log/nsd-lame.log" "$DIR/log/unbound.log" "$DIR/log/smtpd.log"; do
         [ -f "$log" ] && { echo "--- tail of $log" >&2; tail -n 20 "$log" >&2; }
     done
     exit 1
@@ -66,9 +68,10 @@ resolver_validates() {
     done
 }
 
-# Configs name DIR and the port: re-render them unless a daemon already runs from them.
-if ! alive nsd nsd && ! alive nsd-lame nsd && ! alive unbound unbound; then
-    python3 "$HERE/worldgen.py" config --out "$DIR" ${WORLD_PORT:+--port "$WORLD_PORT"}
+# Configs name DIR and the ports: re-render them unless a daemon already runs from them.
+if ! alive nsd nsd && ! alive nsd-lame nsd && ! alive unbound unbound && ! alive ms-smtpd ms-smtpd; then
+    python3 "$HERE/worldgen.py" config --out "$DIR" ${WORLD_PORT:+--port "$WORLD_PORT"} \
+        ${WORLD_SMTP_PORT:+--smtp-port "$WORLD_SMTP_PORT"}
 fi
 # shellcheck source=/dev/null
 . "$DIR/world.env"
@@ -87,5 +90,36 @@ if ! alive unbound unbound; then
     unbound -c "$DIR/unbound.conf" || fail "unbound did not start"
 fi
 wait_for "unbound on $RESOLVER_ADDRS port $WORLD_PORT (AD for $(probe_name) SOA)" resolver_validates
+
+# ms-smtpd writes its pidfile once every listener is bound; it exits at once when one cannot be.
+wait_smtpd() {
+    tries=$((TIMEOUT * 5))
+    until alive ms-smtpd ms-smtpd; do
+        # ($1 may also be a setsid that forked, when start.sh runs with job control: a grace period)
+        if ! kill -0 "$1" 2>/dev/null; then
+            sleep 1
+            alive ms-smtpd ms-smtpd && return 0
+            fail "ms-smtpd exited at start"
+        fi
+        tries=$((tries - 1))
+        [ $tries -gt 0 ] || fail "ms-smtpd did not come up within ${TIMEOUT}s"
+        sleep 0.2
+    done
+}
+smtp_note="no SMTP listeners"
+if [ -s "$DIR/smtpd.conf" ] && [ "${SMTP_LISTENERS:-0}" -gt 0 ]; then
+    if [ -z "${MS_SMTPD:-}" ]; then
+        smtp_note="SMTP part skipped: MS_SMTPD is not set"
+        echo "start.sh: note: $smtp_note (world.cmake passes the built ms-smtpd)" >&2
+    else
+        if ! alive ms-smtpd ms-smtpd; then
+            # Its own session, stdio on files: ctest must not wait for it or signal it.
+            setsid "$MS_SMTPD" --config "$DIR/smtpd.conf" --stats "$DIR/smtpd-stats.json" \
+                --pidfile "$DIR/run/ms-smtpd.pid" </dev/null >>"$DIR/log/smtpd.log" 2>&1 &
+            wait_smtpd $!
+        fi
+        smtp_note="ms-smtpd: $SMTP_LISTENERS listeners on port $WORLD_SMTP_PORT"
+    fi
+fi
 echo "start.sh: world $DIR up: nsd $NSD_ADDR@$WORLD_PORT (lame: $LAME_ADDR)," \
-    "resolvers $(tr '\n' ' ' < "$DIR/resolvers.txt")"
+    "resolvers $(tr '\n' ' ' < "$DIR/resolvers.txt"); $smtp_note"

@@ -1,5 +1,6 @@
 #!/bin/sh
-# stop.sh: stops the test world's unbound and NSDs started from DIR and waits until they have exited.
+# stop.sh: stops the test world's unbound, NSDs and ms-smtpd started from DIR and waits until they
+# have exited (ms-smtpd writes DIR/smtpd-stats.json on the way out).
 #
 #   stop.sh DIR
 #
@@ -8,7 +9,7 @@ set -eu
 
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 DIR=$1
-DAEMONS="unbound:unbound nsd:nsd nsd-lame:nsd"   # PIDNAME:PROG
+DAEMONS="unbound:unbound nsd:nsd nsd-lame:nsd ms-smtpd:ms-smtpd"   # PIDNAME:PROG
 
 # pid_of PIDNAME PROG: the pid in DIR/run/PIDNAME.pid if it is a live process of PROG.
 pid_of() {

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """worldgen.py: builds the test world (zones, keys, NSD/unbound configs, scan input, expected rows).
 
-  worldgen.py gen --spec catalogue.toml --out DIR [--port P] [--large N --seed S]
-  worldgen.py config --out DIR [--port P]     (re-render configs after a move or a port change)
+  worldgen.py gen --spec catalogue.toml --out DIR [--port P] [--smtp-port P]
+                  [--large N --seed S [--smtp-hosts K]]
+  worldgen.py config --out DIR [--port P] [--smtp-port P]   (re-render configs after a move or a port change)
 
-Everything under DIR is regenerated from scratch by `gen`. Only the standard library and the
-ldns command-line tools (ldns-keygen, ldns-key2ds, ldns-signzone) and nsd-checkzone are used.
+Everything under DIR is regenerated from scratch by `gen`. Only the standard library, the ldns
+command-line tools (ldns-keygen, ldns-key2ds, ldns-signzone), nsd-checkzone and the openssl CLI
+(certificates, worldpki.py) are used.
 """
 import argparse
 import concurrent.futures
@@ -21,6 +23,8 @@ import tomllib
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import worldlarge  # noqa: E402  (sibling module: the --large generator)
+import worldpki  # noqa: E402  (certificates and TLSA digests)
+import worldsmtp  # noqa: E402  (ms-smtpd listeners and the stage-2 expectations)
 
 # nsd-checkzone lives in /usr/sbin, which an ordinary user's PATH often lacks on Debian.
 os.environ["PATH"] = os.environ.get("PATH", "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin"
@@ -33,7 +37,9 @@ COLUMNS = ("domain", "status", "error", "mx_kind", "mx_hosts", "mx_dnssec", "sts
 NOTE_ORDER = ("domain_cname", "null_mx_mixed", "mx_cname", "mx_ip_literal", "mx_no_address",
               "mx_addr_error", "mx_aaaa_only", "mx_hosts_capped", "tlsa_base_expanded",
               "tlsa_base_original")
+EXPECTED_COLUMNS = COLUMNS + worldsmtp.STAGE2_COLUMNS
 DEFAULT_PORT = 53053
+BENCH_CERT = "bench"   # the one certificate of the --smtp-hosts listeners
 
 
 class SpecError(Exception):
@@ -93,6 +99,9 @@ class World:
         self.zones = {}
         self.inputs = []          # raw lines of domains.txt
         self.rows = []            # expected.csv rows (dicts)
+        self.mx_rows = []         # expected_mx.csv rows (dicts)
+        self.servers = []         # worldsmtp.Server, one per ms-smtpd listener
+        self.pki = None           # worldpki.Pki
 
     def add_zone(self, zone):
         if zone.name in self.zones:
@@ -121,7 +130,9 @@ class World:
 
 # ---------------------------------------------------------------- catalogue
 
-def subst(line, variables):
+def subst(line, variables, pki=None):
+    if pki is not None:
+        line = pki.substitute(line)
     for k, v in variables.items():
         line = line.replace("${" + k + "}", v)
     if "${" in line:
@@ -141,19 +152,35 @@ def owner_of(line, origin):
     return absname(tok + "." + (origin if origin != "." else ""))
 
 
+def relative_to(origin):
+    """Absolute form of a name written relative to `origin` ("@" is the origin itself)."""
+    return lambda name: owner_of(name, origin)
+
+
+def check_addresses(line, where):
+    """A and AAAA records must hold loopback addresses (worldsmtp.check_safe_address says why)."""
+    tokens = line.split()
+    for i in range(1, min(4, len(tokens) - 1)):
+        if tokens[i].upper() in ("A", "AAAA"):
+            worldsmtp.check_safe_address(tokens[i].upper(), tokens[i + 1], where)
+            return
+
+
 def place_records(world, origin, lines, variables):
     """Puts each line into the zone holding its owner, keeping `origin` for relative names."""
     for raw in lines:
-        line = subst(raw, variables)
+        line = subst(raw, variables, world.pki)
+        check_addresses(line, origin)
         zone = world.zone_of(owner_of(line, origin))
         zone.add(origin, line)
 
 
-def expected_row(dom):
+def expected_row(dom, mx_rows=()):
     """The expected.csv row of one catalogue domain: defaults filled in, shape checked."""
     name = dom["name"]
     exp = dict(dom.get("expect", {}))
-    unknown = set(exp) - set(COLUMNS)
+    exp.pop("mx", None)
+    unknown = set(exp) - set(EXPECTED_COLUMNS)
     if unknown:
         raise SpecError(f"{name}: unknown expect keys {sorted(unknown)}")
     ok = exp.setdefault("status", "ok") == "ok"
@@ -170,6 +197,7 @@ def expected_row(dom):
         raise SpecError(f"{name}: tlsa is given for mx_kind mx/implicit only")
     exp["dns_notes"] = format_notes(exp.get("dns_notes", []), name)
     exp["domain"] = name.rstrip(".").lower()
+    worldsmtp.stage2_expect(exp, name, bool(dom.get("smtp")), mx_rows)
     return exp
 
 
@@ -189,16 +217,46 @@ def escape_input(raw):
 
 
 def bad_input_row(entry):
-    row = {c: "" for c in COLUMNS}
+    row = {c: "" for c in EXPECTED_COLUMNS}
     row.update(domain=escape_input(entry["line"]), status="input_error", error=entry["error"])
     return row
 
 
-def load_catalogue(spec, world):
-    """Adds the catalogue's zones, domains and malformed lines to `world`."""
+def declare_certs(spec, pki):
+    """[[cert]] (absolute hosts) and each domain's certs (hosts relative to the domain)."""
+    entries = [(c, ".") for c in spec.get("cert", [])]
+    entries += [(c, absname(d["name"])) for d in spec["domain"] for c in d.get("certs", [])]
+    for c, origin in entries:
+        unknown = set(c) - {"name", "variant", "host"}
+        if unknown or "name" not in c:
+            raise SpecError(f"certificate {c}: needs a name; unknown keys {sorted(unknown)}")
+        host = relative_to(origin)(c.get("host", "mx"))
+        pki.add(worldpki.Leaf(c["name"], c.get("variant", "good"), host))
+
+
+def load_domain(world, dom, variables):
+    name = absname(dom["name"])
+    absolute = relative_to(name)
+    place_records(world, name, dom.get("records", []), variables)
+    for entry in dom.get("smtp", []):
+        server = worldsmtp.parse_server(entry, name, absolute, world.pki.leaves)
+        if any(s.ip == server.ip for s in world.servers):
+            raise SpecError(f"{name}: smtp listener {server.ip} declared twice")
+        world.servers.append(server)
+    domain = name.rstrip(".")
+    mx_rows = [worldsmtp.mx_row(e, domain, absolute) for e in dom.get("expect", {}).get("mx", [])]
+    world.inputs.append(dom.get("input", dom["name"]))
+    world.rows.append(expected_row(dom, mx_rows))
+    world.mx_rows.extend(mx_rows)
+
+
+def load_catalogue(spec, world, pool):
+    """Adds the catalogue's zones, certificates, domains and malformed lines to `world`."""
     variables = spec.get("vars", {})
     for z in spec["zone"]:
         world.add_zone(Zone(absname(z["name"]), z["kind"], z.get("ds", False)))
+    declare_certs(spec, world.pki)
+    world.pki.build(pool)
     for z in spec["zone"]:
         place_records(world, absname(z["name"]), z.get("records", []), variables)
     seen = set()
@@ -207,9 +265,7 @@ def load_catalogue(spec, world):
         if name in seen:
             raise SpecError(f"domain {name} listed twice")
         seen.add(name)
-        place_records(world, name, dom.get("records", []), variables)
-        world.inputs.append(dom.get("input", dom["name"]))
-        world.rows.append(expected_row(dom))
+        load_domain(world, dom, variables)
     for bad in spec.get("bad_input", []):
         world.inputs.append(bad["line"])
         world.rows.append(bad_input_row(bad))
@@ -317,6 +373,8 @@ def world_meta(world):
         "lame_addr": world.conf["lame_addr"],
         "resolver_addrs": world.conf["resolver_addrs"],
         "trust_anchor": root.ds[0],
+        "smtp_port": world.conf.get("smtp_port", worldsmtp.DEFAULT_SMTP_PORT),
+        "smtp": [s.as_json() for s in world.servers],
         "zones": [{"name": z.name, "kind": z.kind, "served": z.served, "file": z.file}
                   for z in sorted(world.zones.values(), key=lambda z: (depth(z.name), z.name))],
     }
@@ -401,8 +459,8 @@ def unbound_conf(meta, out, port):
     return "\n".join(lines) + "\n"
 
 
-def world_env(meta, port):
-    """Shell variables for sanity.sh: addresses and the zones of each kind."""
+def world_env(meta, port, out):
+    """Shell variables for sanity.sh and start.sh: addresses, the zones of each kind, SMTP."""
     def zones(*kinds):
         return " ".join(z["name"] for z in meta["zones"] if z["kind"] in kinds)
     env = {
@@ -414,18 +472,22 @@ def world_env(meta, port):
         "UNSIGNED_ZONES": zones("unsigned"),
         "BOGUS_ZONES": zones("bogus-expired", "bogus-ds"),
         "LAME_ZONES": zones("lame"),
+        "WORLD_SMTP_PORT": str(meta["smtp_port"]),
+        "SMTP_LISTENERS": str(len(meta.get("smtp", []))),
+        "SMTP_CA_FILE": os.path.join(out, "pki", "ca.pem"),
     }
     return "".join(f"{k}='{v}'\n" for k, v in env.items())
 
 
-def write_configs(out, port):
-    """(Re)writes every file that names DIR or the port: configs, resolvers.txt, world.env."""
+def write_configs(out, port, smtp_port=None):
+    """(Re)writes every file that names DIR or a port: configs, resolvers.txt, world.env, smtpd.conf."""
     out = os.path.abspath(out)
     meta_path = os.path.join(out, "world.json")
     with open(meta_path) as f:
         meta = json.load(f)
     port = port or meta["port"]
     meta["port"] = port
+    meta["smtp_port"] = smtp_port or meta.get("smtp_port", worldsmtp.DEFAULT_SMTP_PORT)
     with open(meta_path, "w") as f:
         json.dump(meta, f, indent=1)
     files = {
@@ -433,8 +495,10 @@ def write_configs(out, port):
         "nsd-lame.conf": nsd_conf(meta, out, port, "nsd-lame", meta["lame_addr"], zones=False),
         "unbound.conf": unbound_conf(meta, out, port),
         "resolvers.txt": "".join(f"{a}:{port}\n" for a in meta["resolver_addrs"]),
-        "world.env": world_env(meta, port),
+        "world.env": world_env(meta, port, out),
     }
+    if meta.get("smtp"):
+        files["smtpd.conf"] = worldsmtp.smtpd_conf(meta, out, meta["smtp_port"])
     for name, text in files.items():
         with open(os.path.join(out, name), "w") as f:
             f.write(text)
@@ -448,14 +512,19 @@ def write_inputs(world, out):
         for line in world.inputs:
             f.write(line + "\n")
     with open(os.path.join(out, "expected.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=COLUMNS)
+        w = csv.DictWriter(f, fieldnames=EXPECTED_COLUMNS)
         w.writeheader()
         w.writerows(world.rows)
+    with open(os.path.join(out, "expected_mx.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=worldsmtp.MX_COLUMNS)
+        w.writeheader()
+        w.writerows(world.mx_rows)
 
 
 def refuse_if_running(out):
     """Wiping DIR under running daemons would leave them serving deleted files."""
-    for prog, pidname in (("nsd", "nsd"), ("nsd", "nsd-lame"), ("unbound", "unbound")):
+    for prog, pidname in (("nsd", "nsd"), ("nsd", "nsd-lame"), ("unbound", "unbound"),
+                          ("ms-smtpd", "ms-smtpd")):
         pidfile = os.path.join(out, "run", pidname + ".pid")
         try:
             with open(pidfile) as f:
@@ -468,13 +537,21 @@ def refuse_if_running(out):
             raise SystemExit(f"worldgen: {out} is in use ({prog} pid {pid}); run stop.sh first")
 
 
-def add_large(world, n, seed, tmpdir):
-    """The --large part: its zones carry pre-written bodies; its rows come first in the input."""
+def add_large(world, n, seed, tmpdir, smtp_hosts):
+    """The --large part: its zones carry pre-written bodies; its rows come first in the input.
+    With smtp_hosts K, the K addresses its domains use most get a `good` listener each."""
     large = worldlarge.generate(n, seed, tmpdir)
     for name, kind, body in large.zones:
         zone = Zone(name, kind)
         zone.bulk_file = body
         world.add_zone(zone)
+    served = set(worldsmtp.pick_bench_ips(large.rows, smtp_hosts)) if smtp_hosts else set()
+    for ip in sorted(served, key=lambda a: tuple(int(x) for x in a.split("."))):
+        world.servers.append(worldsmtp.Server(ip, "good", BENCH_CERT, "int", "mx.bench.test"))
+    if served:
+        world.pki.add(worldpki.Leaf(BENCH_CERT, "good", "mx.bench.test"))
+    for row in large.rows:
+        worldsmtp.large_stage2(row, served)
     world.inputs.extend(large.inputs)
     world.rows.extend(large.rows)
 
@@ -484,46 +561,56 @@ def cmd_gen(args):
         spec = tomllib.load(f)
     world = World(spec["world"])
     out = os.path.abspath(args.out)
+    if args.smtp_hosts and not args.large:
+        raise SystemExit("worldgen: --smtp-hosts needs --large")
     refuse_if_running(out)
     shutil.rmtree(out, ignore_errors=True)
     for sub in ("src", "zones", "keys", "run", "log", "large"):
         os.makedirs(os.path.join(out, sub))
+    world.pki = worldpki.Pki(out)
     try:
-        if args.large:
-            add_large(world, args.large, args.seed, os.path.join(out, "large"))
-        load_catalogue(spec, world)
-        world.link()
         with concurrent.futures.ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
+            if args.large:
+                add_large(world, args.large, args.seed, os.path.join(out, "large"), args.smtp_hosts)
+            load_catalogue(spec, world, pool)
+            world.link()
             build_zones(world, out, pool)
-    except SpecError as e:
+    except (SpecError, worldpki.PkiError, worldsmtp.SmtpError) as e:
         raise SystemExit(f"worldgen: {args.spec}: {e}")
     except RuntimeError as e:          # a tool failed: usually a bad record line in the catalogue
         raise SystemExit(f"worldgen: {e}")
     with open(os.path.join(out, "world.json"), "w") as f:
         json.dump(world_meta(world), f, indent=1)
     write_inputs(world, out)
-    write_configs(out, args.port)
+    write_configs(out, args.port, args.smtp_port)
     shutil.rmtree(os.path.join(out, "large"))
-    print(f"worldgen: {len(world.zones)} zones, {len(world.inputs)} input lines in {out}")
+    print(f"worldgen: {len(world.zones)} zones, {len(world.inputs)} input lines, "
+          f"{len(world.pki.leaves)} certificates, {len(world.servers)} SMTP listeners in {out}")
 
 
 def cmd_config(args):
-    write_configs(args.out, args.port)
+    write_configs(args.out, args.port, args.smtp_port)
 
 
 def main():
     env_port = int(os.environ["WORLD_PORT"]) if os.environ.get("WORLD_PORT") else None
+    env_smtp = int(os.environ["WORLD_SMTP_PORT"]) if os.environ.get("WORLD_SMTP_PORT") else None
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("gen", help="generate the world into DIR (wiped first)")
     g.add_argument("--spec", required=True)
     g.add_argument("--out", required=True)
     g.add_argument("--port", type=int, default=env_port, help="default: $WORLD_PORT, else [world] port")
+    g.add_argument("--smtp-port", type=int, default=env_smtp,
+                   help="port of every SMTP listener; default: $WORLD_SMTP_PORT, else [world] smtp_port")
     g.add_argument("--large", type=int, default=0, metavar="N", help="add N generated domains")
     g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--smtp-hosts", type=int, default=0, metavar="K",
+                   help="with --large: `good` listeners on the K addresses its domains use most")
     c = sub.add_parser("config", help="re-render configs of an existing DIR")
     c.add_argument("--out", required=True)
     c.add_argument("--port", type=int, default=env_port, help="default: $WORLD_PORT, else unchanged")
+    c.add_argument("--smtp-port", type=int, default=env_smtp, help="default: $WORLD_SMTP_PORT, else unchanged")
     args = ap.parse_args()
     (cmd_gen if args.cmd == "gen" else cmd_config)(args)
 

@@ -5,6 +5,9 @@ The mix follows the brief for benchmarks: 80% of domains in an unsigned bulk zon
 providers (Zipf-distributed, signed zone, some with TLSA), 20% one of ~2000 shared hosting MX hosts
 (half in a signed zone), 30% an MX host of their own. 5% publish _mta-sts, 4% _smtp._tls.
 Every domain is built from a few simple shapes, so its expected row follows directly from the shape.
+Each row also carries "_ips", the addresses of its mail hosts, for worldgen's --smtp-hosts (it is
+removed before the row is written). Every address is loopback (AAAA records are ::1), so a probe of
+the world never leaves the machine.
 Zone bodies use absolute names and are written straight to files: at 10^5..10^6 domains, speed matters.
 """
 import bisect
@@ -46,7 +49,8 @@ class Bodies:
 
 
 def addr(i):
-    """A-record values for generated hosts: 127.60.128.0/17, wrapping (nothing connects yet)."""
+    """A-record values for generated hosts: 127.60.128.0/17, wrapping (nothing listens unless
+    worldgen --smtp-hosts puts a listener there)."""
     i %= 32768
     return f"127.60.{128 + i // 256}.{i % 256}"
 
@@ -61,14 +65,17 @@ def make_providers(bodies, rng):
     for k in range(N_PROVIDERS):
         hosts = [f"mx{j + 1}.p{k}.{PROVIDERS}" for j in range(2 if k % 2 == 0 else 1)]
         has_tlsa = k % 4 == 1
+        ips = []
         for j, h in enumerate(hosts):
-            bodies.add(PROVIDERS, f"{h} A 127.60.3.{k * 2 + j + 1}")
+            ips.append(f"127.60.3.{k * 2 + j + 1}")
+            bodies.add(PROVIDERS, f"{h} A {ips[-1]}")
             if k % 3 == 0:
-                bodies.add(PROVIDERS, f"{h} AAAA 2001:db8:3::{k * 2 + j + 1:x}")
+                bodies.add(PROVIDERS, f"{h} AAAA ::1")
+                ips.append("::1")
             if has_tlsa:
                 bodies.add(PROVIDERS, f"_25._tcp.{h} TLSA {tlsa_rdata(rng)}")
         mx = ";".join(f"{10 * (j + 1)}:{h[:-1]}" for j, h in enumerate(hosts))
-        providers.append((hosts, mx, "secure" if has_tlsa else "none"))
+        providers.append((hosts, mx, "secure" if has_tlsa else "none", ips))
     return providers
 
 
@@ -79,12 +86,13 @@ def make_hosts(bodies, rng, count):
         signed = j < count // 2
         zone = HOSTS_SIGNED if signed else HOSTS_UNSIGNED
         h = f"h{j:04d}.{zone}"
-        bodies.add(zone, f"{h} A {addr(20000 + j)}")
+        ip = addr(20000 + j)
+        bodies.add(zone, f"{h} A {ip}")
         has_tlsa = j % 3 == 0
         if has_tlsa:
             bodies.add(zone, f"_25._tcp.{h} TLSA {tlsa_rdata(rng)}")
         # An unsigned host's address is insecure: no TLSA query, whatever it publishes.
-        hosts.append((h, "secure" if signed and has_tlsa else "none"))
+        hosts.append((h, "secure" if signed and has_tlsa else "none", ip))
     return hosts
 
 
@@ -101,32 +109,33 @@ def make_label(rng, seen):
             return label
 
 
-def row(domain, mx_kind, mx_hosts, mx_dnssec, tlsa):
+def row(domain, mx_kind, mx_hosts, mx_dnssec, tlsa, ips=()):
     return {"domain": domain, "status": "ok", "error": "", "mx_kind": mx_kind, "mx_hosts": mx_hosts,
             "mx_dnssec": mx_dnssec, "sts_txt": "none", "sts_id": "", "tlsrpt": "none",
-            "tlsrpt_rua": "", "tlsa": tlsa, "dns_notes": ""}
+            "tlsrpt_rua": "", "tlsa": tlsa, "dns_notes": "", "_ips": list(ips)}
 
 
 def add_mx(bodies, rng, zone, d, signed, providers, provider_cum, hosts):
-    """MX records of one domain with MX; returns (mx_hosts, tlsa)."""
+    """MX records of one domain with MX; returns (mx_hosts, tlsa, addresses)."""
     r = rng.random()
     if r < 0.5:
         p = bisect.bisect_left(provider_cum, rng.random() * provider_cum[-1])
-        names, mx, tlsa = providers[p]
+        names, mx, tlsa, ips = providers[p]
         for j, h in enumerate(names):
             bodies.add(zone, f"{d} MX {10 * (j + 1)} {h}")
-        return mx, tlsa
+        return mx, tlsa, ips
     if r < 0.7:
-        h, tlsa = hosts[rng.randrange(len(hosts))]
+        h, tlsa, ip = hosts[rng.randrange(len(hosts))]
         bodies.add(zone, f"{d} MX 10 {h}")
-        return f"10:{h[:-1]}", tlsa
+        return f"10:{h[:-1]}", tlsa, [ip]
     own = "mx." + d
+    ip = addr(rng.randrange(32768))
     bodies.add(zone, f"{d} MX 10 {own}")
-    bodies.add(zone, f"{own} A {addr(rng.randrange(32768))}")
+    bodies.add(zone, f"{own} A {ip}")
     if signed and rng.random() < 0.3:
         bodies.add(zone, f"_25._tcp.{own} TLSA {tlsa_rdata(rng)}")
-        return f"10:{own[:-1]}", "secure"
-    return f"10:{own[:-1]}", "none"
+        return f"10:{own[:-1]}", "secure", [ip]
+    return f"10:{own[:-1]}", "none", [ip]
 
 
 def add_txt(bodies, rng, zone, d, exp, i):
@@ -151,11 +160,12 @@ def add_domain(bodies, rng, i, label, providers, provider_cum, hosts):
         bodies.add(zone, f"{d} MX 0 .")
         exp = row(d[:-1], "null", "0:.", sec, "")
     elif r < 0.08:
-        bodies.add(zone, f"{d} A {addr(rng.randrange(32768))}")
-        exp = row(d[:-1], "implicit", "", sec, "none")
+        ip = addr(rng.randrange(32768))
+        bodies.add(zone, f"{d} A {ip}")
+        exp = row(d[:-1], "implicit", "", sec, "none", [ip])
     else:
-        mx, tlsa = add_mx(bodies, rng, zone, d, signed, providers, provider_cum, hosts)
-        exp = row(d[:-1], "mx", mx, sec, tlsa)
+        mx, tlsa, ips = add_mx(bodies, rng, zone, d, signed, providers, provider_cum, hosts)
+        exp = row(d[:-1], "mx", mx, sec, tlsa, ips)
     add_txt(bodies, rng, zone, d, exp, i)
     return exp
 
