@@ -97,11 +97,12 @@ static void build(struct ms_buf *b, const struct scan_manifest *m)
     put_resolvers(b, m);
     if (m->has_smtp) {
         ms_buf_printf(b,
-                      ",\n\"smtp\":{\"connections\":%llu,\"reused\":%llu,\"waited_per_ip\":%llu,"
+                      ",\n\"smtp\":{\"connections\":%llu,\"tls_handshakes\":%llu,\"reused\":%llu,"
+                      "\"waited_per_ip\":%llu,"
                       "\"waited_global\":%llu,\"max_connections_seen\":%d,"
                       "\"max_per_ip_seen\":%d,\"tls\":",
-                      (unsigned long long)m->smtp.probes, (unsigned long long)m->smtp.reused,
-                      (unsigned long long)m->smtp.waited_ip,
+                      (unsigned long long)m->smtp.probes, (unsigned long long)m->smtp.handshakes,
+                      (unsigned long long)m->smtp.reused, (unsigned long long)m->smtp.waited_ip,
                       (unsigned long long)m->smtp.waited_global, m->smtp.max_conns_seen,
                       m->smtp.max_per_ip_seen);
         smtp_tls_ctx_json(b);

@@ -242,6 +242,8 @@ static void on_probe_done(struct smtp_probe *p, void *arg)
     const struct smtp_result *r = smtp_probe_result(p);
 
     keep_result(e, r);
+    if (r->outcome == SMTP_OUT_OK)
+        m->st.handshakes++;
     if (r->chain != NULL && m->o.probe.pkix != NULL)
         e->res.pkix = pkix_check(r->chain, m->o.probe.pkix, e->target.mx_host, 0, NULL);
     smtp_probe_free(p);

@@ -24,6 +24,7 @@ typedef void (*mxp_cb)(void *arg, struct mxp_entry *e);
 
 struct mxp_stats {
     uint64_t probes;        /* connections made */
+    uint64_t handshakes;    /* probes that completed STARTTLS and the TLS handshake */
     uint64_t reused;        /* requests served by a probe already made or under way */
     uint64_t waited_ip;     /* probes that had to wait for the per-IP limits */
     uint64_t waited_global; /* probes that had to wait for the global cap */

@@ -290,6 +290,11 @@ static void greet(struct sd_conn *c)
     case SD_B_SILENT:
         set_state(c, ST_MUTE);
         break;
+    case SD_B_TLS_DIRECT:
+        /* TLS from the first byte, no SMTP: the baseline `openssl s_time` measures against. */
+        if (tls_begin(c) != 0)
+            conn_close(c, 0);
+        break;
     case SD_B_SLOW_DRIP:
         snprintf(c->drip_text, sizeof(c->drip_text), "220-%s slow greeting, never finished\r\n", h);
         set_state(c, ST_DRIP);

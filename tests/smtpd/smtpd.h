@@ -23,7 +23,8 @@
     XX(STALL_HANDSHAKE, "stall-handshake")                                                         \
     XX(INJECT, "inject")                                                                           \
     XX(TLS12_ONLY, "tls12-only")                                                                   \
-    XX(SILENT, "silent")
+    XX(SILENT, "silent")                                                                           \
+    XX(TLS_DIRECT, "tls-direct")
 
 enum sd_behaviour {
 #define XX(id, name) SD_B_##id,
