@@ -28,9 +28,9 @@
 /* Map sizes are 64-bit (the default is 64 GiB of address space). */
 _Static_assert(sizeof(size_t) >= 8, "the result store needs a 64-bit address space");
 
-enum store_db { DB_DOMAINS, DB_META, DB__COUNT };
+enum store_db { DB_DOMAINS, DB_META, DB_BLOBS, DB__COUNT };
 
-static const char *const db_names[DB__COUNT] = {"domains", "meta"};
+static const char *const db_names[DB__COUNT] = {"domains", "meta", "blobs"};
 
 /* One queued put: key bytes then value bytes, in one allocation. */
 struct store_item {
@@ -235,7 +235,10 @@ static int txn_write(struct out_store *s, struct store_item **v, size_t n)
         MDB_val k = {.mv_size = v[i]->keylen, .mv_data = v[i]->data};
         MDB_val d = {.mv_size = v[i]->vallen, .mv_data = v[i]->data + v[i]->keylen};
 
-        rc = mdb_put(txn, s->dbi[v[i]->db], &k, &d, 0);
+        /* Blobs are content-addressed: a key already there holds the same bytes. */
+        rc = mdb_put(txn, s->dbi[v[i]->db], &k, &d, v[i]->db == DB_BLOBS ? MDB_NOOVERWRITE : 0);
+        if (rc == MDB_KEYEXIST && v[i]->db == DB_BLOBS)
+            rc = 0;
         if (rc != 0) {
             mdb_txn_abort(txn);
             return rc;
@@ -648,6 +651,11 @@ int out_store_meta_put(struct out_store *s, const char *key, const char *value)
     return enqueue(s, DB_META, key, strlen(key), value, strlen(value));
 }
 
+int out_store_blob_put(struct out_store *s, const char *key, const void *val, size_t vallen)
+{
+    return enqueue(s, DB_BLOBS, key, strlen(key), val, vallen);
+}
+
 uint64_t out_store_pending(const struct out_store *s)
 {
     return atomic_load(&((struct out_store *)s)->pending);
@@ -909,16 +917,26 @@ int out_store_count(const char *dir, uint64_t *n)
     return map_mdb(rc);
 }
 
-int out_store_meta_read(const char *dir, const char *key, struct ms_buf *value)
+static int ro_read(const char *dir, enum store_db db, const char *key, struct ms_buf *value)
 {
     struct ro_view ro;
     int rc;
 
-    rc = ro_open(&ro, dir, DB_META);
+    rc = ro_open(&ro, dir, db);
     if (rc != 0)
         return rc;
     /* The handle from mdb_dbi_open is private to ro.txn until it commits: read in ro.txn. */
     rc = read_value(ro.txn, ro.dbi, key, value);
     ro_close(&ro);
     return rc == MDB_BAD_VALSIZE ? MS_EINVAL : map_mdb(rc);
+}
+
+int out_store_meta_read(const char *dir, const char *key, struct ms_buf *value)
+{
+    return ro_read(dir, DB_META, key, value);
+}
+
+int out_store_blob_read(const char *dir, const char *key, struct ms_buf *value)
+{
+    return ro_read(dir, DB_BLOBS, key, value);
 }

@@ -167,6 +167,16 @@ void out_store_close(struct out_store *s, out_store_close_cb cb, void *arg);
  */
 int out_store_iterate(const char *dir, out_store_iter_cb cb, void *arg);
 
+/*
+ * Queues a content-addressed blob (a certificate chain, a policy text) into
+ * the `blobs` database under `key` (by convention "kind:sha256hex"). A key
+ * already stored is left as it is. Same threading and errors as out_store_put.
+ */
+int out_store_blob_put(struct out_store *s, const char *key, const void *val, size_t vallen);
+
+/* Reads one blob of DIR read-only; errors as out_store_meta_read. */
+int out_store_blob_read(const char *dir, const char *key, struct ms_buf *value);
+
 /* Number of records in DIR's `domains` database; errors as out_store_iterate. */
 int out_store_count(const char *dir, uint64_t *n);
 

@@ -11,6 +11,8 @@
 #include "common/log.h"
 #include "probes/certinfo.h"
 
+#include <openssl/evp.h>
+
 /* TLSA records kept per probe (the resolver keeps at most as many per host). */
 #define RSV_TLSA_KEEP 16
 
@@ -46,6 +48,7 @@ struct mxp_entry {
     int refs;
     int done;
     char *key;
+    char chain_id[72];
 };
 
 struct mxp_ctx {
@@ -235,6 +238,34 @@ static void complete(struct mxp_ctx *m, struct mxp_entry *e)
     mxp_release(m, e);
 }
 
+/* Hands the whole presented chain to the store once, under the SHA-256 of its DER. */
+static void store_chain(struct mxp_ctx *m, struct mxp_entry *e, STACK_OF(X509) * chain)
+{
+    unsigned char md[32], *der = NULL, *p;
+    size_t total = 0;
+    int n = sk_X509_num(chain);
+
+    for (int i = 0; i < n; i++) {
+        int len = i2d_X509(sk_X509_value(chain, i), NULL);
+        if (len <= 0)
+            return;
+        total += (size_t)len;
+    }
+    if (total == 0 || (der = OPENSSL_malloc(total)) == NULL)
+        return;
+    p = der;
+    for (int i = 0; i < n; i++)
+        i2d_X509(sk_X509_value(chain, i), &p);
+    if (EVP_Digest(der, total, md, NULL, EVP_sha256(), NULL) == 1) {
+        memcpy(e->chain_id, "chain:", 6);
+        for (int i = 0; i < 32; i++)
+            snprintf(e->chain_id + 6 + 2 * i, 3, "%02x", md[i]);
+        if (m->o.chain_cb != NULL)
+            m->o.chain_cb(m->o.chain_arg, e->chain_id, der, total);
+    }
+    OPENSSL_free(der);
+}
+
 static void on_probe_done(struct smtp_probe *p, void *arg)
 {
     struct mxp_entry *e = arg;
@@ -244,6 +275,8 @@ static void on_probe_done(struct smtp_probe *p, void *arg)
     keep_result(e, r);
     if (r->outcome == SMTP_OUT_OK)
         m->st.handshakes++;
+    if (r->chain != NULL && sk_X509_num(r->chain) > 0)
+        store_chain(m, e, r->chain);
     if (r->chain != NULL && m->o.probe.pkix != NULL)
         e->res.pkix = pkix_check(r->chain, m->o.probe.pkix, e->target.mx_host, 0, NULL);
     smtp_probe_free(p);
@@ -390,6 +423,11 @@ int mxp_get(struct mxp_ctx *m, const struct smtp_target *t, mxp_cb cb, void *arg
 const struct smtp_result *mxp_result(const struct mxp_entry *e)
 {
     return &e->res;
+}
+
+const char *mxp_chain_id(const struct mxp_entry *e)
+{
+    return e->chain_id;
 }
 
 const struct mxp_stats *mxp_stats(const struct mxp_ctx *m)

@@ -14,6 +14,9 @@ struct mxp_opts {
     double per_ip_rate;          /* new connections per second per IP; 0 = unlimited */
     int max_conns;               /* concurrent connections in all */
     uint32_t max_entries;        /* finished probes kept for reuse */
+    /* Called once per probe that saw a certificate chain, with its content address and DER. */
+    void (*chain_cb)(void *arg, const char *key, const unsigned char *der, size_t len);
+    void *chain_arg;
 };
 
 struct mxp_ctx;
@@ -44,6 +47,10 @@ int mxp_get(struct mxp_ctx *m, const struct smtp_target *t, mxp_cb cb, void *arg
             struct mxp_entry **out);
 
 const struct smtp_result *mxp_result(const struct mxp_entry *e);
+
+/* "chain:<sha-256 of the concatenated DER, leaf first>" of the presented chain, or "" without one.
+ */
+const char *mxp_chain_id(const struct mxp_entry *e);
 void mxp_release(struct mxp_ctx *m, struct mxp_entry *e);
 const struct mxp_stats *mxp_stats(const struct mxp_ctx *m);
 

@@ -12,6 +12,8 @@
 /* One row's verdicts, before formatting. */
 struct row {
     const char *starttls, *tls_version, *cipher, *pkix, *dane, *error;
+    const struct smtp_result *shown; /* the probe whose TLS facts the row shows */
+    const char *chain_id;
     int reachable, ok, dane_pass, dane_fail;
 };
 
@@ -102,6 +104,8 @@ static void fill_row(const struct scan_domain *d, const struct scan_probe *p, st
     }
     main_r = mxp_result(p->main);
     pkix_r = p->pkix != NULL ? mxp_result(p->pkix) : main_r;
+    w->shown = pkix_r;
+    w->chain_id = mxp_chain_id(p->pkix != NULL ? p->pkix : p->main);
     w->starttls = smtp_outcome_str(pkix_r->outcome);
     w->reachable = pkix_r->outcome != SMTP_OUT_UNREACHABLE;
     w->ok = pkix_r->outcome == SMTP_OUT_OK;
@@ -123,6 +127,32 @@ static void put_field(struct ms_buf *b, const char *s, char sep)
     ms_buf_putc(b, sep);
 }
 
+/* TLS parameters, the reason a handshake failed, and the leaf certificate's facts. */
+static void put_tls_facts(struct ms_buf *b, const struct row *w)
+{
+    const struct smtp_result *r = w->shown;
+    struct cert_info ci;
+    char code[16] = "", key[32] = "";
+    int leaf = r != NULL && r->chain != NULL && sk_X509_num(r->chain) > 0;
+
+    if (leaf) {
+        cert_info_get(sk_X509_value(r->chain, 0), &ci);
+        snprintf(key, sizeof(key), "%s-%d", ci.key_type, ci.key_bits);
+    }
+    if (r != NULL && r->greeting_code > 0)
+        snprintf(code, sizeof(code), "%d", r->greeting_code);
+    put_field(b, r ? r->group : NULL, '\t');
+    put_field(b, r ? r->tls_reason : NULL, '\t');
+    put_field(b, code, '\t');
+    put_field(b, leaf ? ci.subject : NULL, '\t');
+    put_field(b, leaf ? ci.issuer : NULL, '\t');
+    put_field(b, leaf ? ci.sans : NULL, '\t');
+    put_field(b, leaf ? ci.not_before : NULL, '\t');
+    put_field(b, leaf ? ci.not_after : NULL, '\t');
+    put_field(b, leaf ? key : NULL, '\t');
+    put_field(b, w->chain_id, '\n');
+}
+
 static void put_row(struct ms_buf *b, const struct scan_domain *d, const struct scan_probe *p,
                     const struct row *w)
 {
@@ -138,7 +168,8 @@ static void put_row(struct ms_buf *b, const struct scan_domain *d, const struct 
     put_field(b, w->cipher, '\t');
     put_field(b, w->pkix, '\t');
     put_field(b, w->dane, '\t');
-    put_field(b, w->error, '\n');
+    put_field(b, w->error, '\t');
+    put_tls_facts(b, w);
 }
 
 /* Per host: does it have secure TLSA, did any of its rows fail or pass DANE. */

@@ -6,7 +6,10 @@
 #include "scanner/domain.h"
 
 /* Column order of the rows in the hosts_detail field and in mx.csv (after `domain`). */
-#define SCAN_MXROW_COLUMNS "mx_host,pref,ip,starttls,tls_version,tls_cipher,pkix,dane,error"
+#define SCAN_MXROW_COLUMNS                                                                         \
+    "mx_host,pref,ip,starttls,tls_version,tls_cipher,pkix,dane,error,tls_group,tls_reason,"        \
+    "greeting_code,leaf_subject,leaf_issuer,leaf_sans,leaf_not_before,leaf_not_after,leaf_key,"    \
+    "chain_id"
 
 struct scan_mx_summary {
     const char *starttls;   /* all, some, none, unreachable, or NULL */

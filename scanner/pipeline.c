@@ -391,6 +391,15 @@ static int open_input(struct pipeline *p)
     return 0;
 }
 
+/* Presented chains go to the store's blobs, once each (content-addressed). */
+static void on_chain(void *arg, const char *key, const unsigned char *der, size_t len)
+{
+    struct pipeline *p = arg;
+
+    if (out_store_blob_put(p->store, key, der, len) != 0)
+        ms_warn("cannot store %s", key);
+}
+
 /* The STARTTLS stage: one TLS context, the PKIX trust store, the polite probe scheduler. */
 static int setup_smtp(struct pipeline *p)
 {
@@ -413,6 +422,8 @@ static int setup_smtp(struct pipeline *p)
     mo.per_ip_rate = p->o->per_ip_rate;
     mo.max_conns = p->o->max_conns;
     mo.max_entries = 20000;
+    mo.chain_cb = on_chain;
+    mo.chain_arg = p;
     p->env.smtp_port = p->o->smtp_port;
     p->env.allow_private = p->o->allow_private;
     return mxp_create(&p->env.mxp, &p->loop, &mo);

@@ -61,6 +61,16 @@ x = run([sys.executable, checker, "--expected", os.path.join(world, "expected_mx
 print(x.stdout[-3000:], end="")
 check(x.returncode == 0, "mx.csv matches every expected (domain, host, IP) row")
 
+# Each presented chain is stored once in the result store, under the id mx.csv cites.
+import csv  # noqa: E402
+with open(os.path.join(out, "mx.csv"), newline="") as f:
+    ids = {row["chain_id"] for row in csv.DictReader(f) if row["chain_id"]}
+dump = subprocess.run(["mdb_dump", "-p", "-s", "blobs", os.path.join(out, "results.lmdb")],
+                      capture_output=True, text=True)
+keys = {line.strip() for line in dump.stdout.splitlines() if line.startswith(" chain:")}
+check(dump.returncode == 0 and ids and ids == keys,
+      f"every chain id in mx.csv is a stored blob, each once ({len(ids)} ids, {len(keys)} blobs)")
+
 stats = server_stats()
 worst = max((s["max_open"] for s in stats.values()), default=0)
 check(0 < worst <= 1, f"no server address ever saw more than 1 connection at once (max {worst})")
