@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "resolver/reply.h"
+#include "scanner/exclude.h"
 
 #define NOTE(d, id) ((d)->notes |= 1u << SCAN_NOTE_BIT_##id)
 
@@ -225,6 +226,11 @@ static void start_hosts(struct scan_domain *d)
         if (is_ip_literal(mx->host)) {
             mx->ip_literal = 1;
             NOTE(d, MX_IP_LITERAL);
+            continue;
+        }
+        if (excl_domain(d->env->excl, mx->host)) {
+            mx->excluded = 1;
+            NOTE(d, MX_EXCLUDED);
             continue;
         }
         lookup_host(d, i);

@@ -28,7 +28,8 @@ enum scan_txt { TXTS_PENDING = 0, TXTS_DONE, TXTS_DNS_ERROR };
     XX(MX_AAAA_ONLY, "mx_aaaa_only")                                                               \
     XX(MX_HOSTS_CAPPED, "mx_hosts_capped")                                                         \
     XX(TLSA_BASE_EXPANDED, "tlsa_base_expanded")                                                   \
-    XX(TLSA_BASE_ORIGINAL, "tlsa_base_original")
+    XX(TLSA_BASE_ORIGINAL, "tlsa_base_original")                                                   \
+    XX(MX_EXCLUDED, "mx_excluded")
 
 enum scan_note_bit {
 #define XX(id, str) SCAN_NOTE_BIT_##id,
@@ -39,6 +40,7 @@ enum scan_note_bit {
 struct scan_mx {
     uint16_t pref;
     uint8_t ip_literal;
+    uint8_t excluded; /* on the exclusion list: not looked up, not probed */
     char host[256];
     struct rsv_host *h; /* reference held until the domain is freed */
 };
@@ -50,6 +52,7 @@ typedef void (*scan_domain_done_cb)(struct scan_domain *d);
 
 struct mxp_ctx;
 struct mxp_entry;
+struct excl_list;
 
 /* Everything the services a domain uses; owned by the pipeline. */
 struct scan_env {
@@ -58,6 +61,7 @@ struct scan_env {
     struct mxp_ctx *mxp; /* NULL: no STARTTLS stage */
     uint16_t smtp_port;
     int allow_private;
+    struct excl_list *excl; /* may be NULL; replaced on SIGHUP between domains' uses */
 };
 
 #define SCAN_MAX_IPS 8

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "scanner/addrpolicy.h"
 #include "scanner/domain.h"
+#include "scanner/exclude.h"
 #include "scanner/mxprobe.h"
 
 struct probe_wait {
@@ -98,6 +99,10 @@ int scan_domain_probe(struct scan_domain *d)
             p->ip = (uint8_t)j;
             if (!addr_allowed(cls, d->env->allow_private)) {
                 p->skip = addr_class_str(cls);
+                continue;
+            }
+            if (excl_addr(d->env->excl, h->addrs[j])) {
+                p->skip = "excluded";
                 continue;
             }
             fill_target(d, &d->mx[i], h->addrs[j], &t, tlsa);

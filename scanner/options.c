@@ -31,6 +31,7 @@
     XX("max-conns", 1, 'm', "N", "SMTP connections at once in all (200)")                          \
     XX("smtp-timeout", 1, 'T', "MS", "SMTP/TLS timeout per stage (15000)")                         \
     XX("allow-private", 0, 'A', NULL, "also probe private/reserved addresses")                     \
+    XX("exclude", 1, 'x', "FILE", "domains and CIDRs never scanned (SIGHUP reloads)")              \
     XX("resume", 0, 'u', NULL, "continue the scan already in DIR")                                 \
     XX("status", 0, 's', NULL, "status line each second (default on a tty)")                       \
     XX("no-status", 0, 'S', NULL, "no status line")                                                \
@@ -191,6 +192,9 @@ static int apply(struct scan_opts *o, int c, const char *arg)
     case 'A':
         o->allow_private = 1;
         return 0;
+    case 'x':
+        o->exclude = arg;
+        return 0;
     case 's':
         o->status = 1;
         return 0;
@@ -279,6 +283,8 @@ void scan_opts_json(const struct scan_opts *o, struct ms_buf *b)
     ms_buf_printf(b, "\"smtp\":%s,\"smtp_port\":%u,\"ehlo_name\":", o->smtp ? "true" : "false",
                   (unsigned)o->smtp_port);
     out_json_str(b, o->ehlo_name);
+    ms_buf_puts(b, ",\"exclude\":");
+    out_json_str(b, o->exclude ? o->exclude : "");
     ms_buf_puts(b, ",\"ca_file\":");
     out_json_str(b, o->ca_file ? o->ca_file : "(system store)");
     ms_buf_printf(b,

@@ -17,6 +17,7 @@ struct scan_opts {
     const char *ehlo_name;
     const char *ca_file; /* NULL: the system store */
     int allow_private;
+    const char *exclude; /* exclusion list file, reloaded on SIGHUP */
     int per_ip_conns;
     double per_ip_rate;
     int max_conns;

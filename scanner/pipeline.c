@@ -20,6 +20,7 @@
 #include "output/store.h"
 #include "scanner/counters.h"
 #include "scanner/domain.h"
+#include "scanner/exclude.h"
 #include "scanner/manifest.h"
 #include "scanner/mxprobe.h"
 #include "scanner/mxrows.h"
@@ -46,7 +47,7 @@ struct pipeline {
     uv_idle_t feeder;
     int feeding;
     uv_timer_t finisher; /* runs finish() outside library callbacks */
-    uv_signal_t sig_int, sig_term;
+    uv_signal_t sig_int, sig_term, sig_hup;
     struct scan_status status;
     struct scan_domain **inflight_tab;
     uint32_t inflight_mask;
@@ -155,6 +156,22 @@ static void record_input_error(struct pipeline *p, const struct ds_entry *e)
     store_record(p, key, &r);
 }
 
+/* Operators who opted out still get a record, so the counts add up (status `excluded`). */
+static void record_excluded(struct pipeline *p, const struct ds_entry *e)
+{
+    struct out_record r;
+    char num[24];
+
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)e->lineno);
+    memset(&r, 0, sizeof(r));
+    r.f[OUT_F_DOMAIN] = e->name;
+    r.f[OUT_F_STATUS] = "excluded";
+    r.f[OUT_F_ERROR] = "excluded";
+    r.f[OUT_F_INPUT_LINE] = num;
+    p->c.excluded++;
+    store_record(p, e->name, &r);
+}
+
 static struct scan_domain *domain_alloc(struct pipeline *p)
 {
     struct scan_domain *d = p->free_domains;
@@ -182,6 +199,10 @@ static int start_domain(struct pipeline *p, const struct ds_entry *e)
     rc = out_store_exists(p->store, e->name, strlen(e->name));
     if (rc == 1) {
         p->c.skipped_recorded++;
+        return 0;
+    }
+    if (excl_domain(p->env.excl, e->name)) {
+        record_excluded(p, e);
         return 0;
     }
     d = domain_alloc(p);
@@ -246,6 +267,37 @@ static void on_committed(struct out_store *s, uint64_t total, void *arg)
     (void)s;
     (void)total;
     start_feeding(p);
+}
+
+/* Loads --exclude; on a reload a bad file keeps the list in force and says why. */
+static int load_exclusions(struct pipeline *p, int reload)
+{
+    struct excl_list *l;
+    size_t bad = 0, nd, nb;
+    int rc = excl_load(p->o->exclude, &l, &bad);
+
+    if (rc != 0) {
+        if (bad > 0)
+            ms_error("%s line %zu: neither a domain nor an address block%s", p->o->exclude, bad,
+                     reload ? "; keeping the previous list" : "");
+        else
+            ms_error("cannot read %s%s", p->o->exclude,
+                     reload ? "; keeping the previous list" : "");
+        return rc;
+    }
+    excl_free(p->env.excl);
+    p->env.excl = l;
+    excl_counts(l, &nd, &nb);
+    if (reload)
+        p->c.exclude_reloads++;
+    ms_info("exclusion list %s: %zu domains, %zu address blocks", p->o->exclude, nd, nb);
+    return 0;
+}
+
+static void on_hup(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    load_exclusions(h->data, 1);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -338,6 +390,7 @@ static void on_finish(uv_timer_t *t)
     uv_close((uv_handle_t *)&p->feeder, NULL);
     uv_close((uv_handle_t *)&p->sig_int, NULL);
     uv_close((uv_handle_t *)&p->sig_term, NULL);
+    uv_close((uv_handle_t *)&p->sig_hup, NULL);
     rsv_hostcache_destroy(p->env.hosts);
     p->env.hosts = NULL;
     rsv_destroy(p->env.rsv);
@@ -442,6 +495,8 @@ static int setup(struct pipeline *p)
     p->backlog_max = 32768;
     if (p->inflight_tab == NULL || open_input(p) != 0)
         return -1;
+    if (p->o->exclude != NULL && load_exclusions(p, 0) != 0)
+        return -1;
     memset(&so, 0, sizeof(so));
     so.committed_cb = on_committed;
     so.cb_arg = p;
@@ -465,6 +520,9 @@ static int setup(struct pipeline *p)
     p->sig_int.data = p->sig_term.data = p;
     uv_signal_start(&p->sig_int, on_signal, SIGINT);
     uv_signal_start(&p->sig_term, on_signal, SIGTERM);
+    uv_signal_init(&p->loop, &p->sig_hup);
+    p->sig_hup.data = p;
+    uv_signal_start(&p->sig_hup, on_hup, SIGHUP);
     scan_status_start(&p->status, &p->loop, p->o->status, &p->c, p->env.rsv);
     return 0;
 }
@@ -474,6 +532,7 @@ static void teardown(struct pipeline *p)
     struct scan_domain *d;
 
     SSL_CTX_free(p->tls);
+    excl_free(p->env.excl);
     X509_STORE_free(p->pkix);
     while ((d = p->free_domains) != NULL) {
         p->free_domains = d->hnext;

@@ -47,7 +47,7 @@ static const char *hosts_summary(const struct scan_domain *d, uint32_t *notes)
     for (int i = 0; i < d->n_mx; i++) {
         const struct rsv_host *h = d->mx[i].h;
 
-        if (d->mx[i].ip_literal || strcmp(d->mx[i].host, ".") == 0)
+        if (d->mx[i].ip_literal || d->mx[i].excluded || strcmp(d->mx[i].host, ".") == 0)
             continue;
         if (h == NULL || h->addr == RSV_ADDR_ERROR) {
             *notes |= 1u << SCAN_NOTE_BIT_MX_ADDR_ERROR;

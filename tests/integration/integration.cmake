@@ -17,3 +17,8 @@ add_test(NAME integration.smtp_stage
   COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_smtp_stage.py $<TARGET_FILE:mtascope>
           ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-smtp-stage)
 set_tests_properties(integration.smtp_stage PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)
+
+add_test(NAME integration.exclude
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_exclude.py $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-exclude)
+set_tests_properties(integration.exclude PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)

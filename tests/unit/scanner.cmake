@@ -1,1 +1,2 @@
 ms_unit_test(test_addrpolicy ms_scanner)
+ms_unit_test(test_exclude ms_scanner)
