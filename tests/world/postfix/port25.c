@@ -1,0 +1,60 @@
+/* port25.c: an LD_PRELOAD shim for posttls-finger: connect() to port 25 on a loopback address goes
+ * to port $MS_PORT25_TO instead.
+ *
+ * Why: the world's SMTP servers listen on one high port (WORLD_SMTP_PORT), but Postfix derives the
+ * TLSA owner name from the port it connects to (_PORT._tcp.<base>, RFC 6698 3, RFC 7672 2.2.1), so
+ * `posttls-finger domain:3225` would ask for _3225._tcp records the scanner never reads. With this
+ * shim posttls-finger is given the plain domain, looks up _25._tcp exactly like the scanner and a
+ * real sender, and only the TCP connection is moved to the world's port. Addresses outside
+ * 127.0.0.0/8 and ports other than 25 are passed through untouched (nothing else is rewritten).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
+
+/* target_port: the port from MS_PORT25_TO in network byte order, or 0 when unset or invalid. */
+static in_port_t target_port(void)
+{
+    const char *s = getenv("MS_PORT25_TO");
+    char *end;
+    long p;
+
+    if (s == NULL || *s == '\0')
+        return 0;
+    p = strtol(s, &end, 10);
+    if (*end != '\0' || p <= 0 || p > 65535)
+        return 0;
+    return htons((in_port_t)p);
+}
+
+/* is_loopback_25: an IPv4 loopback destination on port 25. */
+static int is_loopback_25(const struct sockaddr *sa, socklen_t len)
+{
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+    if (sa == NULL || len < (socklen_t)sizeof *sin || sa->sa_family != AF_INET)
+        return 0;
+    return sin->sin_port == htons(25) && (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+}
+
+int connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    static connect_fn real_connect;
+    struct sockaddr_in moved;
+    in_port_t to;
+
+    if (real_connect == NULL)
+        real_connect = (connect_fn)dlsym(RTLD_NEXT, "connect");
+    to = target_port();
+    if (to == 0 || !is_loopback_25(sa, len))
+        return real_connect(fd, sa, len);
+    memcpy(&moved, sa, sizeof moved);
+    moved.sin_port = to;
+    return real_connect(fd, (const struct sockaddr *)&moved, sizeof moved);
+}
