@@ -39,7 +39,13 @@
     XX(MX_EDE, "mx_ede", 1)                                                                        \
     XX(INPUT_LINE, "input_line", 1)                                                                \
     XX(SCANNED_AT, "scanned_at", 1)                                                                \
-    XX(HOSTS_DETAIL, "hosts_detail", 0)
+    XX(HOSTS_DETAIL, "hosts_detail", 0)                                                            \
+    XX(STS_MAX_AGE, "sts_max_age", 1)                                                              \
+    XX(STS_MX_OK, "sts_mx_ok", 1)                                                                  \
+    XX(STS_DELIVERABLE, "sts_deliverable", 1)                                                      \
+    XX(STS_STRICT, "sts_strict", 1)                                                                \
+    XX(STS_CONTENT_TYPE, "sts_content_type", 1)                                                    \
+    XX(STS_POLICY_ID, "sts_policy_id", 1)
 
 enum out_field {
 #define XX(id, name, csv) OUT_F_##id,

@@ -85,6 +85,8 @@ static void on_sts_txt(void *arg, const struct rsv_reply *rep)
     } else {
         sts_txt_evaluate(ts->rec, ts->len, ts->n, &d->sts);
         d->sts_state = TXTS_DONE;
+        if (d->sts.verdict == TXT_VALID && d->env->sts != NULL)
+            scan_domain_sts_start(d);
     }
     unref(d);
 }
@@ -341,6 +343,7 @@ void scan_domain_start(struct scan_domain *d)
 void scan_domain_release(struct scan_domain *d)
 {
     scan_domain_probe_release(d);
+    scan_domain_sts_release(d);
     for (int i = 0; i < d->n_mx; i++) {
         if (d->mx[i].h != NULL) {
             rsv_host_release(d->env->hosts, d->mx[i].h);

@@ -53,6 +53,8 @@ typedef void (*scan_domain_done_cb)(struct scan_domain *d);
 struct mxp_ctx;
 struct mxp_entry;
 struct excl_list;
+struct sts_fetcher;
+struct sts_policy;
 
 /* Everything the services a domain uses; owned by the pipeline. */
 struct scan_env {
@@ -61,7 +63,22 @@ struct scan_env {
     struct mxp_ctx *mxp; /* NULL: no STARTTLS stage */
     uint16_t smtp_port;
     int allow_private;
-    struct excl_list *excl; /* may be NULL; replaced on SIGHUP between domains' uses */
+    struct excl_list *excl;  /* may be NULL; replaced on SIGHUP between domains' uses */
+    struct sts_fetcher *sts; /* NULL: no MTA-STS policy fetches */
+    int allow_private_sts;   /* the policy host may be on a private address (test worlds) */
+    /* Stores a content-addressed blob (policy text); may be NULL. */
+    void (*blob_cb)(void *arg, const char *key, const void *data, size_t len);
+    void *blob_arg;
+};
+
+/* The MTA-STS policy of a domain with one valid _mta-sts record (RFC 8461 §3). */
+struct scan_sts {
+    const char *error; /* fetch or policy failure code, NULL when a policy was parsed */
+    int fetched;       /* a 200 body arrived */
+    int ct_ok;
+    char content_type[128];
+    char policy_id[72];        /* "policy:<sha256 of the body>" */
+    struct sts_policy *policy; /* parsed body, when fetched */
 };
 
 #define SCAN_MAX_IPS 8
@@ -96,6 +113,7 @@ struct scan_domain {
     struct scan_probe *probes; /* allocated for the probe stage */
     enum scan_txt sts_state, rpt_state;
     struct sts_txt_result sts;
+    struct scan_sts *stsp; /* allocated when a policy is fetched */
     struct tlsrpt_result rpt;
 };
 
@@ -112,6 +130,12 @@ void scan_domain_record(const struct scan_domain *d, struct out_record *r, struc
 
 /* Starts the probes of a domain whose DNS stage is done; returns how many are pending. */
 int scan_domain_probe(struct scan_domain *d);
+
+/* Starts the policy host lookup and fetch of a domain whose _mta-sts record is valid. */
+void scan_domain_sts_start(struct scan_domain *d);
+
+/* Frees the policy state (part of scan_domain_release). */
+void scan_domain_sts_release(struct scan_domain *d);
 
 /* Drops the probe references (part of scan_domain_release). */
 void scan_domain_probe_release(struct scan_domain *d);

@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 
 #include "probes/certinfo.h"
+#include "probes/stspolicy.h"
 #include "scanner/mxprobe.h"
 
 /* One row's verdicts, before formatting. */
@@ -14,6 +15,8 @@ struct row {
     const char *starttls, *tls_version, *cipher, *pkix, *dane, *error;
     const struct smtp_result *shown; /* the probe whose TLS facts the row shows */
     const char *chain_id;
+    int sts_pass; /* RFC 8461 §4: STARTTLS, handshake and a PKIX-valid certificate for the MX name
+                   */
     int reachable, ok, dane_pass, dane_fail;
 };
 
@@ -112,6 +115,7 @@ static void fill_row(const struct scan_domain *d, const struct scan_probe *p, st
     w->tls_version = pkix_r->tls_version;
     w->cipher = pkix_r->cipher;
     w->pkix = pkix_verdict_str((enum pkix_verdict)pkix_r->pkix);
+    w->sts_pass = w->ok && pkix_r->pkix == PKIX_VALID;
     if (pkix_r->error != SMTP_E_NONE)
         w->error = smtp_errstr(pkix_r->error);
     dane_verdict(d, h, main_r, w);
@@ -150,7 +154,28 @@ static void put_tls_facts(struct ms_buf *b, const struct row *w)
     put_field(b, leaf ? ci.not_before : NULL, '\t');
     put_field(b, leaf ? ci.not_after : NULL, '\t');
     put_field(b, leaf ? key : NULL, '\t');
-    put_field(b, w->chain_id, '\n');
+    put_field(b, w->chain_id, '\t');
+}
+
+int scan_sts_applies(const struct scan_domain *d)
+{
+    return d->stsp != NULL && d->stsp->policy != NULL && d->stsp->error == NULL &&
+           d->stsp->policy->valid_lenient;
+}
+
+/* RFC 8461 §4.1: the MX name as published against the policy's patterns. */
+static int sts_host_matches(const struct scan_domain *d, const struct scan_mx *mx)
+{
+    return scan_sts_applies(d) && sts_policy_matches(d->stsp->policy, mx->host);
+}
+
+static void put_sts(struct ms_buf *b, const struct scan_domain *d, const struct scan_probe *p,
+                    const struct row *w)
+{
+    int match = sts_host_matches(d, &d->mx[p->mx]);
+
+    put_field(b, scan_sts_applies(d) ? (match ? "yes" : "no") : NULL, '\t');
+    put_field(b, scan_sts_applies(d) ? (match && w->sts_pass ? "yes" : "no") : NULL, '\n');
 }
 
 static void put_row(struct ms_buf *b, const struct scan_domain *d, const struct scan_probe *p,
@@ -170,6 +195,7 @@ static void put_row(struct ms_buf *b, const struct scan_domain *d, const struct 
     put_field(b, w->dane, '\t');
     put_field(b, w->error, '\t');
     put_tls_facts(b, w);
+    put_sts(b, d, p, w);
 }
 
 /* Per host: does it have secure TLSA, did any of its rows fail or pass DANE. */
@@ -213,7 +239,8 @@ static const char *dane_summary(const struct scan_domain *d, const struct host_d
 void scan_mx_rows(const struct scan_domain *d, struct ms_buf *rows, struct scan_mx_summary *sum)
 {
     struct host_dane hd[SCAN_MAX_MX];
-    int reachable = 0, ok = 0, probed = 0, hosts = 0;
+    int sts_ok[SCAN_MAX_MX] = {0};
+    int reachable = 0, ok = 0, probed = 0, hosts = 0, sts_hosts = 0, sts_good = 0;
     const char *first_error = NULL;
 
     memset(sum, 0, sizeof(*sum));
@@ -239,6 +266,8 @@ void scan_mx_rows(const struct scan_domain *d, struct ms_buf *rows, struct scan_
             ok += w.ok;
         }
         hd[p->mx].pass |= w.dane_pass;
+        /* A host a sender can deliver to: one of its addresses passes (RFC 8461 §4). */
+        sts_ok[p->mx] |= w.sts_pass && sts_host_matches(d, &d->mx[p->mx]);
         hd[p->mx].fail |= w.dane_fail && hd[p->mx].tlsa;
         if (w.dane != NULL && strcmp(w.dane, "unusable") != 0)
             hd[p->mx].unusable_only = 0;
@@ -251,6 +280,18 @@ void scan_mx_rows(const struct scan_domain *d, struct ms_buf *rows, struct scan_
                         : ok == 0         ? "none"
                                           : "some";
     sum->dane = dane_summary(d, hd, d->n_mx, &first_error, &hosts);
+    if (scan_sts_applies(d) && hosts > 0) {
+        for (int i = 0; i < d->n_mx; i++) {
+            const struct rsv_host *h = d->mx[i].h;
+            if (h == NULL || h->addr != RSV_ADDR_OK || d->mx[i].ip_literal)
+                continue;
+            sts_hosts++;
+            sts_good += sts_ok[i];
+        }
+        sum->sts_mx_ok = sts_good == sts_hosts ? "all" : sts_good == 0 ? "none" : "some";
+        if (d->stsp->policy->mode == STS_MODE_ENFORCE)
+            sum->sts_deliverable = sts_good > 0 ? "yes" : "no";
+    }
     sum->dane_error = strcmp(sum->dane, "invalid") == 0 || strcmp(sum->dane, "lookup_error") == 0
                           ? first_error
                           : NULL;

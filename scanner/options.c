@@ -23,6 +23,8 @@
     XX("retries", 1, 'R', "N", "DNS retries, on the next resolver (2)")                            \
     XX("max-hosts", 1, 'H', "N", "MX hosts cached (100000)")                                       \
     XX("no-smtp", 0, 'n', NULL, "DNS only: no STARTTLS probes")                                    \
+    XX("no-sts", 0, 'N', NULL, "no MTA-STS policy fetches")                                        \
+    XX("https-port", 1, 'W', "PORT", "policy host HTTPS port (443; test worlds)")                  \
     XX("ehlo-name", 1, 'e', "NAME", "EHLO name (this host's name)")                                \
     XX("ca-file", 1, 'C', "FILE", "PKIX trust anchors (system store)")                             \
     XX("smtp-port", 1, 'P', "PORT", "SMTP port to probe (25)")                                     \
@@ -98,6 +100,8 @@ static void set_defaults(struct scan_opts *o)
     o->max_hosts = 100000;
     o->status = -1;
     o->smtp = 1;
+    o->sts = 1;
+    o->https_port = 443;
     o->smtp_port = 25;
     o->per_ip_conns = 1;
     o->per_ip_rate = 1.0;
@@ -152,6 +156,14 @@ static int apply(struct scan_opts *o, int c, const char *arg)
         return 0;
     case 'n':
         o->smtp = 0;
+        return 0;
+    case 'N':
+        o->sts = 0;
+        return 0;
+    case 'W':
+        if (parse_long(arg, 1, 65535, &v) != 0)
+            return bad_value("https-port", arg);
+        o->https_port = (uint16_t)v;
         return 0;
     case 'e':
         if (strlen(arg) == 0 || strlen(arg) >= sizeof(o->ehlo_buf) || strpbrk(arg, " \t\r\n"))
@@ -280,8 +292,9 @@ void scan_opts_json(const struct scan_opts *o, struct ms_buf *b)
                   o->rsv.qps_per_upstream, o->rsv.max_inflight, o->concurrency, o->rsv.timeout_ms,
                   o->rsv.retries, o->rsv.backoff_ms, (unsigned)o->rsv.edns_size, o->max_hosts,
                   o->resume ? "true" : "false");
-    ms_buf_printf(b, "\"smtp\":%s,\"smtp_port\":%u,\"ehlo_name\":", o->smtp ? "true" : "false",
-                  (unsigned)o->smtp_port);
+    ms_buf_printf(b, "\"smtp\":%s,\"smtp_port\":%u,\"sts\":%s,\"https_port\":%u,\"ehlo_name\":",
+                  o->smtp ? "true" : "false", (unsigned)o->smtp_port, o->sts ? "true" : "false",
+                  (unsigned)o->https_port);
     out_json_str(b, o->ehlo_name);
     ms_buf_puts(b, ",\"exclude\":");
     out_json_str(b, o->exclude ? o->exclude : "");

@@ -13,6 +13,8 @@ struct scan_opts {
     struct rsv_opts rsv;
     int concurrency;
     int smtp; /* run the STARTTLS stage */
+    int sts;  /* fetch MTA-STS policies */
+    uint16_t https_port;
     uint16_t smtp_port;
     const char *ehlo_name;
     const char *ca_file; /* NULL: the system store */

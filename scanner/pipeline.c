@@ -26,6 +26,7 @@
 #include "scanner/mxrows.h"
 #include "output/mxcsv.h"
 #include "probes/tlsctx.h"
+#include "probes/stsfetch.h"
 #include "scanner/status.h"
 
 /* Entries handled per loop iteration, so replies are read between bursts of input. */
@@ -397,6 +398,8 @@ static void on_finish(uv_timer_t *t)
     p->env.rsv = NULL;
     mxp_destroy(p->env.mxp);
     p->env.mxp = NULL;
+    sts_fetcher_destroy(p->env.sts);
+    p->env.sts = NULL;
     out_store_close(p->store, on_store_closed, p);
     p->store = NULL;
 }
@@ -453,6 +456,31 @@ static void on_chain(void *arg, const char *key, const unsigned char *der, size_
         ms_warn("cannot store %s", key);
 }
 
+/* Policy texts go to the store's blobs, once each. */
+static void on_blob(void *arg, const char *key, const void *data, size_t len)
+{
+    struct pipeline *p = arg;
+
+    if (out_store_blob_put(p->store, key, data, len) != 0)
+        ms_warn("cannot store %s", key);
+}
+
+/* MTA-STS: one libcurl multi on the loop, sharing the PKIX trust anchors' file. */
+static int setup_sts(struct pipeline *p)
+{
+    struct sts_fetch_cfg c;
+
+    memset(&c, 0, sizeof(c));
+    c.ca_file = p->o->ca_file;
+    c.connect_timeout_ms = p->o->connect_timeout_ms;
+    c.timeout_ms = 4 * p->o->smtp_timeout_ms; /* RFC 8461 §3.3 suggests at most 60 s */
+    c.port = p->o->https_port;
+    p->env.allow_private_sts = p->o->allow_private;
+    p->env.blob_cb = on_blob;
+    p->env.blob_arg = p;
+    return sts_fetcher_create(&p->env.sts, &p->loop, &c);
+}
+
 /* The STARTTLS stage: one TLS context, the PKIX trust store, the polite probe scheduler. */
 static int setup_smtp(struct pipeline *p)
 {
@@ -507,6 +535,8 @@ static int setup(struct pipeline *p)
         rc = rsv_hostcache_create(&p->env.hosts, p->env.rsv, p->o->max_hosts);
     if (rc == 0 && p->o->smtp)
         rc = setup_smtp(p);
+    if (rc == 0 && p->o->sts)
+        rc = setup_sts(p);
     if (rc != 0) {
         ms_error("start-up failed: %s", ms_strerror(rc));
         return -1;
@@ -569,6 +599,7 @@ int scan_run(const struct scan_opts *o, int argc, char **argv)
             if (p->env.rsv)
                 rsv_destroy(p->env.rsv);
             mxp_destroy(p->env.mxp);
+            sts_fetcher_destroy(p->env.sts);
             out_store_close(p->store, NULL, NULL);
         }
         uv_run(&p->loop, UV_RUN_DEFAULT);

@@ -5,6 +5,7 @@
 
 #include "scanner/domain.h"
 #include "scanner/mxrows.h"
+#include "probes/stspolicy.h"
 
 static const char *const mx_kind_str[] = {"", "mx", "null", "implicit", "nxdomain", "dns_error"};
 static const char *const dnssec_str[] = {"", "secure", "insecure", "bogus", "error"};
@@ -118,16 +119,72 @@ static const char *txt_str(enum scan_txt st, enum txt_verdict v)
     return txt_verdict_str(v);
 }
 
+/*
+ * The MTA-STS columns (RFC 8461): none without a record; invalid for a broken
+ * record or policy; fetch_error when no policy could be fetched; valid with
+ * its mode otherwise. `max_age` goes through a static buffer: one record is
+ * built at a time on the loop thread.
+ */
+static void sts_fields(const struct scan_domain *d, struct out_record *r, struct ms_buf *scratch,
+                       const struct scan_mx_summary *sum)
+{
+    static char max_age[24];
+    const struct scan_sts *s = d->stsp;
+
+    (void)scratch;
+    if (d->sts_state == TXTS_DNS_ERROR) {
+        r->f[OUT_F_STS] = "dns_error";
+        r->f[OUT_F_STS_ERROR] = "txt_dns_error";
+        return;
+    }
+    if (d->sts_state != TXTS_DONE || d->sts.verdict == TXT_NONE) {
+        r->f[OUT_F_STS] = d->sts_state == TXTS_DONE ? "none" : NULL;
+        return;
+    }
+    if (d->sts.verdict != TXT_VALID) {
+        r->f[OUT_F_STS] = "invalid";
+        r->f[OUT_F_STS_ERROR] = d->sts.verdict == TXT_MULTIPLE ? "txt_multiple" : "txt_syntax";
+        return;
+    }
+    if (s == NULL) /* valid record, but no fetch (DNS stage only, or excluded) */
+        return;
+    r->f[OUT_F_STS_CONTENT_TYPE] = s->content_type[0] ? s->content_type : NULL;
+    if (s->error != NULL || s->policy == NULL) {
+        r->f[OUT_F_STS] = "fetch_error";
+        r->f[OUT_F_STS_ERROR] = s->error;
+        return;
+    }
+    r->f[OUT_F_STS_POLICY_ID] = s->policy_id;
+    r->f[OUT_F_STS_STRICT] = s->policy->valid_strict ? "yes" : "no";
+    if (!s->policy->valid_lenient) {
+        r->f[OUT_F_STS] = "invalid";
+        r->f[OUT_F_STS_ERROR] = s->policy->error_lenient;
+        return;
+    }
+    r->f[OUT_F_STS] = "valid";
+    r->f[OUT_F_STS_MODE] = sts_mode_str(s->policy->mode);
+    r->f[OUT_F_STS_ERROR] = s->policy->mode == STS_MODE_NONE ? "mode_none"
+                            : !s->ct_ok                      ? "ct_mismatch"
+                                                             : s->policy->error_strict;
+    if (s->policy->max_age >= 0) {
+        snprintf(max_age, sizeof(max_age), "%lld", s->policy->max_age);
+        r->f[OUT_F_STS_MAX_AGE] = max_age;
+    }
+    r->f[OUT_F_STS_MX_OK] = sum->sts_mx_ok;
+    r->f[OUT_F_STS_DELIVERABLE] = sum->sts_deliverable;
+}
+
 void scan_domain_record(const struct scan_domain *d, struct out_record *r, struct ms_buf *scratch,
                         char *numbuf, size_t numbuf_size)
 {
     size_t off_hosts = 0, off_notes, off_ede = 0, off_rows = 0;
-    struct scan_mx_summary sum = {NULL, NULL, NULL};
+    struct scan_mx_summary sum;
     uint32_t notes = d->notes;
     const char *tlsa = NULL;
     int has_hosts = d->mx_kind == MXK_MX || d->mx_kind == MXK_IMPLICIT;
 
     memset(r, 0, sizeof(*r));
+    memset(&sum, 0, sizeof(sum));
     ms_buf_reset(scratch);
     if (has_hosts)
         tlsa = hosts_summary(d, &notes);
@@ -166,6 +223,7 @@ void scan_domain_record(const struct scan_domain *d, struct out_record *r, struc
     r->f[OUT_F_TLSRPT_RUA] =
         d->rpt_state == TXTS_DONE && d->rpt.verdict == TXT_VALID ? d->rpt.rua : NULL;
     r->f[OUT_F_INPUT_LINE] = numbuf;
+    sts_fields(d, r, scratch, &sum);
     if (has_hosts) {
         r->f[OUT_F_HOSTS_DETAIL] = scratch->data + off_rows;
         r->f[OUT_F_STARTTLS] = sum.starttls;

@@ -3,11 +3,12 @@
 # real libFuzzer binaries (fuzz_*) and short fuzzing runs as tests (fuzz.run_*).
 option(MS_FUZZ "Build libFuzzer binaries (clang only) and register short fuzzing runs" OFF)
 
-set(MS_FUZZ_TARGETS ststxt tlsrpt)
+set(MS_FUZZ_TARGETS ststxt tlsrpt stspolicy)
 # Sources each harness exercises, compiled with coverage into the libFuzzer binary (the library
 # copy in ms_probes carries no coverage instrumentation).
 set(MS_FUZZ_SRCS_ststxt ${CMAKE_SOURCE_DIR}/probes/ststxt.c ${CMAKE_SOURCE_DIR}/probes/txtrecord.c)
 set(MS_FUZZ_SRCS_tlsrpt ${CMAKE_SOURCE_DIR}/probes/tlsrpt.c ${CMAKE_SOURCE_DIR}/probes/txtrecord.c)
+set(MS_FUZZ_SRCS_stspolicy ${CMAKE_SOURCE_DIR}/probes/stspolicy.c)
 
 foreach(t ${MS_FUZZ_TARGETS})
   add_executable(replay_${t} fuzz/replay.c fuzz/fuzz_${t}.c)
