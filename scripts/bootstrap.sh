@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang clang-format
   libuv1-dev libc-ares-dev libldns-dev libssl-dev libcurl4-openssl-dev liblmdb-dev
   nsd unbound ldnsutils bind9-dnsutils lmdb-utils dnsperf python3 procps
+  postfix
 )
 
 missing=()
@@ -28,12 +29,18 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# policy-rc.d keeps the packaged nsd/unbound services from starting on the machine's port 53:
-# the test world runs its own instances on 127.53.0.0/16.
+# policy-rc.d keeps the packaged nsd/unbound/postfix services from starting on the machine's ports
+# 53 and 25: the test world runs its own instances on 127.53.0.0/16 and 127.62.0.0/16.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
   $SUDO chmod +x /usr/sbin/policy-rc.d
   trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+# Postfix: the test world runs its own private instance (tests/world/postfix/). "No configuration"
+# keeps the package from writing /etc/postfix/main.cf, so the machine's own Postfix has nothing to
+# start on port 25 even without policy-rc.d; posttls-finger comes with it.
+if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

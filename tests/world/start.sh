@@ -1,6 +1,7 @@
 #!/bin/sh
 # start.sh: starts the test world in DIR (made by worldgen.py gen): NSD, the lame NSD, unbound,
-# and ms-smtpd (the SMTP listeners of DIR/smtpd.conf) when MS_SMTPD names its binary.
+# and ms-smtpd (the SMTP listeners of DIR/smtpd.conf) when MS_SMTPD names its binary; as root, the
+# world's Postfix instance too when the world has one (tests/world/postfix/pfctl.sh).
 #
 #   start.sh DIR          WORLD_PORT=P overrides the DNS port, WORLD_SMTP_PORT=P the SMTP port;
 #                         WORLD_TIMEOUT=S the wait (default 20 s); MS_SMTPD=/path/to/ms-smtpd
@@ -120,6 +121,12 @@ if [ -s "$DIR/smtpd.conf" ] && [ "${SMTP_LISTENERS:-0}" -gt 0 ]; then
         fi
         smtp_note="ms-smtpd: $SMTP_LISTENERS listeners on port $WORLD_SMTP_PORT"
     fi
+fi
+# The Postfix listeners and posttls-finger's port-53 resolver (tests/world/postfix/pfctl.sh): only in
+# a world generated as root with Postfix installed (worldgen.py --postfix).
+if [ -n "${POSTFIX_LISTENERS:-}" ]; then
+    "$HERE/postfix/pfctl.sh" start "$DIR" >/dev/null || fail "the Postfix part did not start"
+    smtp_note="$smtp_note; Postfix: $POSTFIX_LISTENERS listeners, posttls-finger resolver $FINGER_RESOLVER@53"
 fi
 echo "start.sh: world $DIR up: nsd $NSD_ADDR@$WORLD_PORT (lame: $LAME_ADDR)," \
     "resolvers $(tr '\n' ' ' < "$DIR/resolvers.txt"); $smtp_note"

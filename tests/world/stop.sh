@@ -1,6 +1,6 @@
 #!/bin/sh
-# stop.sh: stops the test world's unbound, NSDs and ms-smtpd started from DIR and waits until they
-# have exited (ms-smtpd writes DIR/smtpd-stats.json on the way out).
+# stop.sh: stops the test world's unbound, NSDs, ms-smtpd and Postfix started from DIR and waits until
+# they have exited (ms-smtpd writes DIR/smtpd-stats.json on the way out).
 #
 #   stop.sh DIR
 #
@@ -9,6 +9,7 @@ set -eu
 
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 DIR=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
 DAEMONS="unbound:unbound nsd:nsd nsd-lame:nsd ms-smtpd:ms-smtpd"   # PIDNAME:PROG
 
 # pid_of PIDNAME PROG: the pid in DIR/run/PIDNAME.pid if it is a live process of PROG.
@@ -18,6 +19,9 @@ pid_of() {
     # NSD retitles its processes ("nsd: xfrd", "nsd: main"), so match the prefix.
     case "$(cat "/proc/$pid/comm" 2>/dev/null)" in "$2"*) echo "$pid" ;; *) return 1 ;; esac
 }
+
+# DIR's own Postfix instance, if it has one (pfctl.sh signals only the master of DIR/postfix).
+"$HERE/postfix/pfctl.sh" stop "$DIR" || echo "stop.sh: $DIR's Postfix is still running" >&2
 
 # All get SIGTERM at once (NSD takes a few seconds to exit), then each gets up to 10 s.
 pids=

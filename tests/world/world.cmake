@@ -1,5 +1,6 @@
-# world.cmake: the test world (NSD + validating unbound on 127.53.0.0/16, ms-smtpd on 127.61.0.0/16)
-# as the CTest fixture `world`.
+# world.cmake: the test world (NSD + validating unbound on 127.53.0.0/16, ms-smtpd on 127.61.0.0/16,
+# as root with Postfix installed also a private Postfix instance on 127.62.0.0/16) as the CTest
+# fixture `world`.
 #
 # Tests that need it add FIXTURES_REQUIRED world and read ${MS_WORLD_DIR}/resolvers.txt (IP:PORT
 # lines), domains.txt (scan input), expected.csv and expected_mx.csv (check with
@@ -7,6 +8,13 @@
 # MS_WORLD_PORT and MS_WORLD_SMTP_PORT pick the ports, so two build trees can run their worlds side by
 # side; the SMTP port defaults to 2525 + (MS_WORLD_PORT - 53053): 53053 -> 2525, 53353 -> 2825.
 include(${CMAKE_CURRENT_LIST_DIR}/../smtpd/smtpd.cmake)   # ms-smtpd, the world's SMTP servers
+
+# The LD_PRELOAD shim that moves posttls-finger's port-25 connections onto the world's SMTP port
+# (tests/world/postfix/port25.c says why). Preloaded into a foreign program: never sanitized.
+add_library(ms-port25 MODULE ${CMAKE_CURRENT_LIST_DIR}/postfix/port25.c)
+target_link_libraries(ms-port25 PRIVATE ${CMAKE_DL_LIBS})
+target_compile_options(ms-port25 PRIVATE -fno-sanitize=all)
+target_link_options(ms-port25 PRIVATE -fno-sanitize=all)
 
 find_program(MS_PYTHON3 python3)
 find_program(MS_NSD nsd PATHS /usr/sbin /usr/local/sbin)

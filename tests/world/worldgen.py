@@ -2,7 +2,7 @@
 """worldgen.py: builds the test world (zones, keys, NSD/unbound configs, scan input, expected rows).
 
   worldgen.py gen --spec catalogue.toml --out DIR [--port P] [--smtp-port P]
-                  [--large N --seed S [--smtp-hosts K]]
+                  [--large N --seed S [--smtp-hosts K]] [--postfix auto|yes|no]
   worldgen.py config --out DIR [--port P] [--smtp-port P]   (re-render configs after a move or a port change)
 
 Everything under DIR is regenerated from scratch by `gen`. Only the standard library, the ldns
@@ -25,6 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import worldlarge  # noqa: E402  (sibling module: the --large generator)
 import worldpki  # noqa: E402  (certificates and TLSA digests)
 import worldsmtp  # noqa: E402  (ms-smtpd listeners and the stage-2 expectations)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "postfix"))
+import worldpostfix  # noqa: E402  (Postfix listeners and posttls-finger, as root only)
 
 # nsd-checkzone lives in /usr/sbin, which an ordinary user's PATH often lacks on Debian.
 os.environ["PATH"] = os.environ.get("PATH", "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin"
@@ -101,6 +103,7 @@ class World:
         self.rows = []            # expected.csv rows (dicts)
         self.mx_rows = []         # expected_mx.csv rows (dicts)
         self.servers = []         # worldsmtp.Server, one per ms-smtpd listener
+        self.postfix = None       # Postfix listener dicts when the Postfix part is on, else None
         self.pki = None           # worldpki.Pki
 
     def add_zone(self, zone):
@@ -239,6 +242,9 @@ def load_domain(world, dom, variables):
     absolute = relative_to(name)
     place_records(world, name, dom.get("records", []), variables)
     for entry in dom.get("smtp", []):
+        if worldpostfix.is_postfix(entry):
+            add_postfix_listener(world, worldpostfix.parse_listener(entry, name, absolute, world.pki.leaves))
+            continue
         server = worldsmtp.parse_server(entry, name, absolute, world.pki.leaves)
         if any(s.ip == server.ip for s in world.servers):
             raise SpecError(f"{name}: smtp listener {server.ip} declared twice")
@@ -248,6 +254,33 @@ def load_domain(world, dom, variables):
     world.inputs.append(dom.get("input", dom["name"]))
     world.rows.append(expected_row(dom, mx_rows))
     world.mx_rows.extend(mx_rows)
+
+
+def add_postfix_listener(world, listener):
+    if world.postfix is None:
+        raise SpecError(f"Postfix listener {listener['ip']} in a world without the Postfix part")
+    if any(p["ip"] == listener["ip"] for p in world.postfix):
+        raise SpecError(f"Postfix listener {listener['ip']} declared twice")
+    world.postfix.append(listener)
+
+
+def uses_postfix(dom):
+    return any(worldpostfix.is_postfix(e) for e in dom.get("smtp", []))
+
+
+def postfix_part(spec, world, choice):
+    """Turns the Postfix part on (world.postfix = []) or leaves its cases out of the world entirely
+    (zones, domains.txt, expectations), so that the world stays usable as an ordinary user."""
+    ok, why = worldpostfix.available()
+    if choice == "yes" and not ok:
+        raise SystemExit(f"worldgen: --postfix yes, but the Postfix part cannot run here: {why}")
+    if choice == "yes" or (choice == "auto" and ok):
+        world.postfix = []
+        return
+    cases = [d for d in spec["domain"] if uses_postfix(d)]
+    spec["domain"] = [d for d in spec["domain"] if not uses_postfix(d)]
+    if cases and choice == "auto":
+        print(f"worldgen: note: {len(cases)} Postfix cases left out ({why})", file=sys.stderr)
 
 
 def load_catalogue(spec, world, pool):
@@ -375,6 +408,7 @@ def world_meta(world):
         "trust_anchor": root.ds[0],
         "smtp_port": world.conf.get("smtp_port", worldsmtp.DEFAULT_SMTP_PORT),
         "smtp": [s.as_json() for s in world.servers],
+        **({"postfix": {"listeners": world.postfix}} if world.postfix is not None else {}),
         "zones": [{"name": z.name, "kind": z.kind, "served": z.served, "file": z.file}
                   for z in sorted(world.zones.values(), key=lambda z: (depth(z.name), z.name))],
     }
@@ -420,6 +454,8 @@ def unbound_conf(meta, out, port):
         "    num-threads: 1",
         *[f"    interface: {a}" for a in meta["resolver_addrs"]],
         f"    port: {port}",
+        # posttls-finger resolves through libc, which knows port 53 only (worldpostfix.finger_addr).
+        *([f"    interface: {worldpostfix.finger_addr(port)}@53"] if "postfix" in meta else []),
         "    do-ip6: no",
         "    access-control: 127.0.0.0/8 allow",
         "    # NSD lives on loopback: without this unbound refuses to send it queries.",
@@ -476,6 +512,9 @@ def world_env(meta, port, out):
         "SMTP_LISTENERS": str(len(meta.get("smtp", []))),
         "SMTP_CA_FILE": os.path.join(out, "pki", "ca.pem"),
     }
+    if "postfix" in meta:
+        env["POSTFIX_LISTENERS"] = str(len(meta["postfix"]["listeners"]))
+        env["FINGER_RESOLVER"] = worldpostfix.finger_addr(port)
     return "".join(f"{k}='{v}'\n" for k, v in env.items())
 
 
@@ -499,6 +538,8 @@ def write_configs(out, port, smtp_port=None):
     }
     if meta.get("smtp"):
         files["smtpd.conf"] = worldsmtp.smtpd_conf(meta, out, meta["smtp_port"])
+    if "postfix" in meta:
+        worldpostfix.write_configs(meta, out, port, meta["smtp_port"])
     for name, text in files.items():
         with open(os.path.join(out, name), "w") as f:
             f.write(text)
@@ -535,6 +576,8 @@ def refuse_if_running(out):
             continue
         if running:
             raise SystemExit(f"worldgen: {out} is in use ({prog} pid {pid}); run stop.sh first")
+    if worldpostfix.master_running(out):
+        raise SystemExit(f"worldgen: {out} is in use (Postfix master); run stop.sh first")
 
 
 def add_large(world, n, seed, tmpdir, smtp_hosts):
@@ -569,13 +612,14 @@ def cmd_gen(args):
         os.makedirs(os.path.join(out, sub))
     world.pki = worldpki.Pki(out)
     try:
+        postfix_part(spec, world, args.postfix)
         with concurrent.futures.ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
             if args.large:
                 add_large(world, args.large, args.seed, os.path.join(out, "large"), args.smtp_hosts)
             load_catalogue(spec, world, pool)
             world.link()
             build_zones(world, out, pool)
-    except (SpecError, worldpki.PkiError, worldsmtp.SmtpError) as e:
+    except (SpecError, worldpki.PkiError, worldsmtp.SmtpError, worldpostfix.PostfixError) as e:
         raise SystemExit(f"worldgen: {args.spec}: {e}")
     except RuntimeError as e:          # a tool failed: usually a bad record line in the catalogue
         raise SystemExit(f"worldgen: {e}")
@@ -585,7 +629,8 @@ def cmd_gen(args):
     write_configs(out, args.port, args.smtp_port)
     shutil.rmtree(os.path.join(out, "large"))
     print(f"worldgen: {len(world.zones)} zones, {len(world.inputs)} input lines, "
-          f"{len(world.pki.leaves)} certificates, {len(world.servers)} SMTP listeners in {out}")
+          f"{len(world.pki.leaves)} certificates, {len(world.servers)} SMTP listeners"
+          f"{'' if world.postfix is None else f', {len(world.postfix)} Postfix listeners'} in {out}")
 
 
 def cmd_config(args):
@@ -607,6 +652,9 @@ def main():
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--smtp-hosts", type=int, default=0, metavar="K",
                    help="with --large: `good` listeners on the K addresses its domains use most")
+    g.add_argument("--postfix", choices=("auto", "yes", "no"), default="auto",
+                   help="the Postfix listeners and posttls-finger's resolver; auto: when root and "
+                        "Postfix is installed (default), else their cases are left out")
     c = sub.add_parser("config", help="re-render configs of an existing DIR")
     c.add_argument("--out", required=True)
     c.add_argument("--port", type=int, default=env_port, help="default: $WORLD_PORT, else unchanged")

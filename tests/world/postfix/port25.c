@@ -2,15 +2,18 @@
  * to port $MS_PORT25_TO instead.
  *
  * Why: the world's SMTP servers listen on one high port (WORLD_SMTP_PORT), but Postfix derives the
- * TLSA owner name from the port it connects to (_PORT._tcp.<base>, RFC 6698 3, RFC 7672 2.2.1), so
+ * TLSA owner name from the port it connects to (_PORT._tcp.<base>, RFC 6698 3), so
  * `posttls-finger domain:3225` would ask for _3225._tcp records the scanner never reads. With this
  * shim posttls-finger is given the plain domain, looks up _25._tcp exactly like the scanner and a
  * real sender, and only the TCP connection is moved to the world's port. Addresses outside
  * 127.0.0.0/8 and ports other than 25 are passed through untouched (nothing else is rewritten).
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_NEXT */
+#endif
 #include <arpa/inet.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,10 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 
     if (real_connect == NULL)
         real_connect = (connect_fn)dlsym(RTLD_NEXT, "connect");
+    if (real_connect == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
     to = target_port();
     if (to == 0 || !is_loopback_25(sa, len))
         return real_connect(fd, sa, len);
