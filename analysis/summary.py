@@ -35,6 +35,15 @@ def main():
     show("starttls", [r for r in mail if r["starttls"]], "domains with probed MX addresses")
     show("dane", mail, "domains with mail hosts")
     show("sts_txt", scanned, "domains")
+    with_policy = [r for r in scanned if r["sts_txt"] == "valid"]
+    if with_policy:
+        show("sts", with_policy, "domains with a valid _mta-sts record")
+        valid = [r for r in with_policy if r["sts"] == "valid"]
+        if valid:
+            show("sts_mode", valid, "valid policies")
+            enforce = [r for r in valid if r["sts_mode"] == "enforce"]
+            if enforce:
+                show("sts_deliverable", enforce, "enforce policies (would a compliant sender deliver?)")
     show("tlsrpt", scanned, "domains")
     if m.get("smtp"):
         s = m["smtp"]
