@@ -24,7 +24,7 @@ host=${resolver%:*} port=${resolver##*:}
 scan() { # scan OUT_NAME: one resolver, INFLIGHT outstanding queries (the dnsperf -q equivalent)
   rm -rf "$out/$1"
   build/scanner/mtascope scan --out "$out/$1" --resolver "$resolver" --resolver-inflight "$inflight" \
-    --concurrency 2000 --no-status --quiet "$world/domains.txt"
+    --concurrency 2000 --no-status --quiet --no-smtp --no-sts "$world/domains.txt"
 }
 
 echo "== warm-up scan (fills unbound's cache)"

@@ -22,7 +22,7 @@ for n in "$n1" "$n2"; do
   # Streamed straight into the scanner: the input is never stored.
   rm -rf "$out/$n"
   seq 1 "$n" | sed 's/^/m/; s/$/.sec.test/' | \
-    build/scanner/mtascope scan --out "$out/$n" "${resolvers[@]}" --no-status --quiet -
+    build/scanner/mtascope scan --out "$out/$n" "${resolvers[@]}" --no-status --quiet --no-smtp --no-sts -
   python3 - "$out/$n/manifest.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))

@@ -28,7 +28,7 @@ direct=$!
 trap 'kill $direct 2>/dev/null; tests/world/stop.sh "$world" >/dev/null' EXIT
 resolvers=()
 while read -r r; do [ -n "$r" ] && resolvers+=(--resolver "$r"); done < "$world/resolvers.txt"
-common=(--no-status --quiet "${resolvers[@]}" --allow-private --ca-file "$world/pki/ca.pem"
+common=(--no-status --quiet --no-sts "${resolvers[@]}" --allow-private --ca-file "$world/pki/ca.pem"
         --smtp-port "$WORLD_SMTP_PORT" --per-ip-conns 8 --per-ip-rate 0 --max-conns 200)
 
 rm -rf "$out/warm" "$out/dns" "$out/full"

@@ -8,6 +8,7 @@ PACKAGES=(
   libuv1-dev libc-ares-dev libldns-dev libssl-dev libcurl4-openssl-dev liblmdb-dev
   nsd unbound ldnsutils bind9-dnsutils lmdb-utils dnsperf python3 procps
   postfix
+  nginx postfix-mta-sts-resolver
 )
 
 missing=()
@@ -29,8 +30,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# policy-rc.d keeps the packaged nsd/unbound/postfix services from starting on the machine's ports
-# 53 and 25: the test world runs its own instances on 127.53.0.0/16 and 127.62.0.0/16.
+# policy-rc.d keeps the packaged nsd/unbound/postfix/nginx/mta-sts-daemon services from starting on
+# the machine's ports 53, 25, 80, 443 and 8461: the test world runs its own instances on
+# 127.53.0.0/16, 127.62.0.0/16 and 127.63.0.0/16 (nginx: tests/world/nginx.py), and only the
+# mta-sts-query client of postfix-mta-sts-resolver is used.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
   $SUDO chmod +x /usr/sbin/policy-rc.d
