@@ -176,8 +176,18 @@ static int on_verify(int ok, X509_STORE_CTX *store)
 static CURLcode on_ssl_ctx(CURL *easy, void *sslctx, void *parm)
 {
     SSL_CTX *ctx = sslctx;
+    struct fetch *x = parm;
+    X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(ctx);
 
     (void)easy;
+    /*
+     * Name check inside the handshake, DNS-ID only (§3.3): curl's own check
+     * runs after it and falls back to the CN, so without this a strict
+     * sender's GET would already have been sent to a CN-only host.
+     */
+    X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT |
+                                            X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    X509_VERIFY_PARAM_set1_host(vp, x->host, 0);
     SSL_CTX_set_ex_data(ctx, ssl_ex_index, parm);
     SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), on_verify);
     return CURLE_OK;
@@ -208,6 +218,8 @@ static const char *verify_error(const struct fetch *x)
 {
     switch (x->x509_error) {
     case 0: /* the chain verified: curl refused the name */
+        return check_names(x) ? check_names(x) : "webpki_name_mismatch";
+    case X509_V_ERR_HOSTNAME_MISMATCH:
         return check_names(x) ? check_names(x) : "webpki_name_mismatch";
     case X509_V_ERR_CERT_HAS_EXPIRED:
     case X509_V_ERR_CERT_NOT_YET_VALID:

@@ -280,7 +280,8 @@ void scan_mx_rows(const struct scan_domain *d, struct ms_buf *rows, struct scan_
                         : ok == 0         ? "none"
                                           : "some";
     sum->dane = dane_summary(d, hd, d->n_mx, &first_error, &hosts);
-    if (scan_sts_applies(d) && hosts > 0) {
+    /* §5: a policy in mode none restricts nothing, so no MX coverage is reported. */
+    if (scan_sts_applies(d) && hosts > 0 && d->stsp->policy->mode != STS_MODE_NONE) {
         for (int i = 0; i < d->n_mx; i++) {
             const struct rsv_host *h = d->mx[i].h;
             if (h == NULL || h->addr != RSV_ADDR_OK || d->mx[i].ip_literal)

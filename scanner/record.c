@@ -156,6 +156,10 @@ static void sts_fields(const struct scan_domain *d, struct out_record *r, struct
     }
     r->f[OUT_F_STS_POLICY_ID] = s->policy_id;
     r->f[OUT_F_STS_STRICT] = s->policy->valid_strict ? "yes" : "no";
+    if (s->policy->max_age >= 0) { /* kept for invalid policies too: an over-cap value is news */
+        snprintf(max_age, sizeof(max_age), "%lld", s->policy->max_age);
+        r->f[OUT_F_STS_MAX_AGE] = max_age;
+    }
     if (!s->policy->valid_lenient) {
         r->f[OUT_F_STS] = "invalid";
         r->f[OUT_F_STS_ERROR] = s->policy->error_lenient;
@@ -166,10 +170,6 @@ static void sts_fields(const struct scan_domain *d, struct out_record *r, struct
     r->f[OUT_F_STS_ERROR] = s->policy->mode == STS_MODE_NONE ? "mode_none"
                             : !s->ct_ok                      ? "ct_mismatch"
                                                              : s->policy->error_strict;
-    if (s->policy->max_age >= 0) {
-        snprintf(max_age, sizeof(max_age), "%lld", s->policy->max_age);
-        r->f[OUT_F_STS_MAX_AGE] = max_age;
-    }
     r->f[OUT_F_STS_MX_OK] = sum->sts_mx_ok;
     r->f[OUT_F_STS_DELIVERABLE] = sum->sts_deliverable;
 }

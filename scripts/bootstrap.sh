@@ -32,7 +32,7 @@ echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # policy-rc.d keeps the packaged nsd/unbound/postfix/nginx/mta-sts-daemon services from starting on
 # the machine's ports 53, 25, 80, 443 and 8461: the test world runs its own instances on
-# 127.53.0.0/16, 127.62.0.0/16 and 127.63.0.0/16 (nginx: tests/world/nginx.py), and only the
+# 127.53.0.0/16, 127.62.0.0/16 and 127.63.0.0/16 (nginx: tests/world/sts/), and only the
 # mta-sts-query client of postfix-mta-sts-resolver is used.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
@@ -47,3 +47,11 @@ if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# policy-rc.d only covers the installation: keep the packaged nginx (port 80) and mta-sts-daemon
+# from starting at the next boot too (update-rc.d disable drops the rc.d and the systemd links). The
+# world starts its own nginx from its own config.
+for svc in nginx postfix-mta-sts-resolver; do
+  if printf '%s\n' "${missing[@]}" | grep -qx "$svc"; then
+    $SUDO update-rc.d "$svc" disable >/dev/null 2>&1 || true
+  fi
+done

@@ -1,9 +1,11 @@
 #!/bin/sh
 # start.sh: starts the test world in DIR (made by worldgen.py gen): NSD, the lame NSD, unbound,
 # and ms-smtpd (the SMTP listeners of DIR/smtpd.conf) when MS_SMTPD names its binary; as root, the
-# world's Postfix instance too when the world has one (tests/world/postfix/pfctl.sh).
+# world's Postfix instance too when the world has one (tests/world/postfix/pfctl.sh); nginx, the
+# MTA-STS policy hosts of DIR/sts/nginx.conf, when the world has them (tests/world/sts/).
 #
-#   start.sh DIR          WORLD_PORT=P overrides the DNS port, WORLD_SMTP_PORT=P the SMTP port;
+#   start.sh DIR          WORLD_PORT=P overrides the DNS port, WORLD_SMTP_PORT=P the SMTP port,
+#                         WORLD_HTTPS_PORT=P the policy hosts' port;
 #                         WORLD_TIMEOUT=S the wait (default 20 s); MS_SMTPD=/path/to/ms-smtpd
 #
 # Idempotent: when both daemons of DIR already run and answer, it only says so. Runs as root or as
@@ -32,7 +34,8 @@ alive() {
 
 fail() {
     echo "start.sh: $*" >&2
-    for log in "$DIR/log/nsd.log" "$DIR/log/nsd-lame.log" "$DIR/log/unbound.log" "$DIR/log/smtpd.log"; do
+    for log in "$DIR/log/nsd.log" "$DIR/log/nsd-lame.log" "$DIR/log/unbound.log" "$DIR/log/smtpd.log" \
+               "$DIR/log/nginx.log"; do
         [ -f "$log" ] && { echo "--- tail of $log" >&2; tail -n 20 "$log" >&2; }
     done
     exit 1
@@ -70,9 +73,11 @@ resolver_validates() {
 }
 
 # Configs name DIR and the ports: re-render them unless a daemon already runs from them.
-if ! alive nsd nsd && ! alive nsd-lame nsd && ! alive unbound unbound && ! alive ms-smtpd ms-smtpd; then
+if ! alive nsd nsd && ! alive nsd-lame nsd && ! alive unbound unbound && ! alive ms-smtpd ms-smtpd &&
+    ! alive nginx nginx; then
     python3 "$HERE/worldgen.py" config --out "$DIR" ${WORLD_PORT:+--port "$WORLD_PORT"} \
-        ${WORLD_SMTP_PORT:+--smtp-port "$WORLD_SMTP_PORT"}
+        ${WORLD_SMTP_PORT:+--smtp-port "$WORLD_SMTP_PORT"} \
+        ${WORLD_HTTPS_PORT:+--https-port "$WORLD_HTTPS_PORT"}
 fi
 # shellcheck source=/dev/null
 . "$DIR/world.env"
@@ -127,6 +132,21 @@ fi
 if [ -n "${POSTFIX_LISTENERS:-}" ]; then
     "$HERE/postfix/pfctl.sh" start "$DIR" >/dev/null || fail "the Postfix part did not start"
     smtp_note="$smtp_note; Postfix: $POSTFIX_LISTENERS listeners, posttls-finger resolver $FINGER_RESOLVER@53"
+fi
+# The MTA-STS policy hosts: one private nginx (config, pid, logs and temp files in DIR). It binds
+# every server before it daemonizes, so a zero exit means the listeners are up; the pidfile comes
+# from the daemon a moment later. Its own session and stdio on a file, like ms-smtpd.
+if [ -n "${STS_POLICY_HOSTS:-}" ]; then
+    if ! alive nginx nginx; then
+        # shellcheck disable=SC2094   # nginx's own error log (-e) and its stdio are the same file
+        nginx -t -q -p "$DIR/sts/" -c "$DIR/sts/nginx.conf" -e "$DIR/log/nginx.log" \
+            </dev/null >>"$DIR/log/nginx.log" 2>&1 || fail "nginx: $DIR/sts/nginx.conf does not load"
+        # shellcheck disable=SC2094
+        setsid nginx -p "$DIR/sts/" -c "$DIR/sts/nginx.conf" -e "$DIR/log/nginx.log" \
+            </dev/null >>"$DIR/log/nginx.log" 2>&1 || fail "nginx did not start"
+        wait_for "nginx's pidfile" alive nginx nginx
+    fi
+    smtp_note="$smtp_note; nginx: $STS_POLICY_HOSTS MTA-STS policy hosts on port $WORLD_HTTPS_PORT"
 fi
 echo "start.sh: world $DIR up: nsd $NSD_ADDR@$WORLD_PORT (lame: $LAME_ADDR)," \
     "resolvers $(tr '\n' ' ' < "$DIR/resolvers.txt"); $smtp_note"

@@ -1,6 +1,6 @@
 #!/bin/sh
-# stop.sh: stops the test world's unbound, NSDs, ms-smtpd and Postfix started from DIR and waits until
-# they have exited (ms-smtpd writes DIR/smtpd-stats.json on the way out).
+# stop.sh: stops the test world's unbound, NSDs, ms-smtpd, nginx and Postfix started from DIR and
+# waits until they have exited (ms-smtpd writes DIR/smtpd-stats.json on the way out).
 #
 #   stop.sh DIR
 #
@@ -10,7 +10,8 @@ set -eu
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 DIR=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
-DAEMONS="unbound:unbound nsd:nsd nsd-lame:nsd ms-smtpd:ms-smtpd"   # PIDNAME:PROG
+# PIDNAME:PROG; nginx's master (SIGTERM: fast shutdown, slow transfers are cut) takes its workers along
+DAEMONS="unbound:unbound nsd:nsd nsd-lame:nsd ms-smtpd:ms-smtpd nginx:nginx"
 
 # pid_of PIDNAME PROG: the pid in DIR/run/PIDNAME.pid if it is a live process of PROG.
 pid_of() {

@@ -1,12 +1,14 @@
 # world.cmake: the test world (NSD + validating unbound on 127.53.0.0/16, ms-smtpd on 127.61.0.0/16,
-# as root with Postfix installed also a private Postfix instance on 127.62.0.0/16) as the CTest
-# fixture `world`.
+# as root with Postfix installed also a private Postfix instance on 127.62.0.0/16, with nginx
+# installed the MTA-STS policy hosts on 127.63.0.0/16) as the CTest fixture `world`.
 #
 # Tests that need it add FIXTURES_REQUIRED world and read ${MS_WORLD_DIR}/resolvers.txt (IP:PORT
 # lines), domains.txt (scan input), expected.csv and expected_mx.csv (check with
-# world/check_expected.py), pki/ca.pem (--ca-file) and world.env (WORLD_SMTP_PORT for --smtp-port).
-# MS_WORLD_PORT and MS_WORLD_SMTP_PORT pick the ports, so two build trees can run their worlds side by
-# side; the SMTP port defaults to 2525 + (MS_WORLD_PORT - 53053): 53053 -> 2525, 53353 -> 2825.
+# world/check_expected.py), pki/ca.pem (--ca-file) and world.env (WORLD_SMTP_PORT for --smtp-port,
+# WORLD_HTTPS_PORT for --https-port). MS_WORLD_PORT, MS_WORLD_SMTP_PORT and MS_WORLD_HTTPS_PORT pick
+# the ports, so two build trees can run their worlds side by side; the SMTP port defaults to
+# 2525 + (MS_WORLD_PORT - 53053): 53053 -> 2525, 53353 -> 2825; the HTTPS port to
+# 8443 + (MS_WORLD_PORT - 53053): 53053 -> 8443, 53853 -> 9243.
 include(${CMAKE_CURRENT_LIST_DIR}/../smtpd/smtpd.cmake)   # ms-smtpd, the world's SMTP servers
 
 # The LD_PRELOAD shim that moves posttls-finger's port-25 connections onto the world's SMTP port
@@ -33,6 +35,11 @@ if(ms_world_smtp_default LESS 1024 OR ms_world_smtp_default GREATER 65535)
   set(ms_world_smtp_default 2525)
 endif()
 set(MS_WORLD_SMTP_PORT ${ms_world_smtp_default} CACHE STRING "TCP port of the test world's SMTP listeners")
+math(EXPR ms_world_https_default "8443 + ${MS_WORLD_PORT} - 53053")
+if(ms_world_https_default LESS 1024 OR ms_world_https_default GREATER 65535)
+  set(ms_world_https_default 8443)
+endif()
+set(MS_WORLD_HTTPS_PORT ${ms_world_https_default} CACHE STRING "TCP port of the test world's MTA-STS policy hosts")
 set(MS_WORLD_DIR ${CMAKE_BINARY_DIR}/world-small)
 set(MS_WORLD_SRC ${CMAKE_CURRENT_SOURCE_DIR}/world)
 
@@ -52,7 +59,7 @@ add_test(NAME world.smtp_sanity
          COMMAND ${MS_PYTHON3} ${MS_WORLD_SRC}/smtp_sanity.py --world ${MS_WORLD_DIR})
 
 set_tests_properties(world.start PROPERTIES FIXTURES_SETUP world TIMEOUT 120
-                     ENVIRONMENT "WORLD_PORT=${MS_WORLD_PORT};WORLD_SMTP_PORT=${MS_WORLD_SMTP_PORT};MS_SMTPD=$<TARGET_FILE:ms-smtpd>")
+                     ENVIRONMENT "WORLD_PORT=${MS_WORLD_PORT};WORLD_SMTP_PORT=${MS_WORLD_SMTP_PORT};WORLD_HTTPS_PORT=${MS_WORLD_HTTPS_PORT};MS_SMTPD=$<TARGET_FILE:ms-smtpd>")
 set_tests_properties(world.stop PROPERTIES FIXTURES_CLEANUP world TIMEOUT 60)
 set_tests_properties(world.sanity world.oracle world.smtp_sanity PROPERTIES FIXTURES_REQUIRED world
                      TIMEOUT 120)

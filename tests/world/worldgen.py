@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """worldgen.py: builds the test world (zones, keys, NSD/unbound configs, scan input, expected rows).
 
-  worldgen.py gen --spec catalogue.toml --out DIR [--port P] [--smtp-port P]
-                  [--large N --seed S [--smtp-hosts K]] [--postfix auto|yes|no]
-  worldgen.py config --out DIR [--port P] [--smtp-port P]   (re-render configs after a move or a port change)
+  worldgen.py gen --spec catalogue.toml --out DIR [--port P] [--smtp-port P] [--https-port P]
+                  [--large N --seed S [--smtp-hosts K]] [--postfix auto|yes|no] [--sts auto|yes|no]
+  worldgen.py config --out DIR [--port P] [--smtp-port P] [--https-port P]
+                  (re-render configs after a move or a port change)
 
 Everything under DIR is regenerated from scratch by `gen`. Only the standard library, the ldns
 command-line tools (ldns-keygen, ldns-key2ds, ldns-signzone), nsd-checkzone and the openssl CLI
@@ -27,6 +28,8 @@ import worldpki  # noqa: E402  (certificates and TLSA digests)
 import worldsmtp  # noqa: E402  (ms-smtpd listeners and the stage-2 expectations)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "postfix"))
 import worldpostfix  # noqa: E402  (Postfix listeners and posttls-finger, as root only)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "sts"))
+import worldsts  # noqa: E402  (MTA-STS policy hosts on nginx, mta-sts-query's set-up)
 
 # nsd-checkzone lives in /usr/sbin, which an ordinary user's PATH often lacks on Debian.
 os.environ["PATH"] = os.environ.get("PATH", "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin"
@@ -39,7 +42,8 @@ COLUMNS = ("domain", "status", "error", "mx_kind", "mx_hosts", "mx_dnssec", "sts
 NOTE_ORDER = ("domain_cname", "null_mx_mixed", "mx_cname", "mx_ip_literal", "mx_no_address",
               "mx_addr_error", "mx_aaaa_only", "mx_hosts_capped", "tlsa_base_expanded",
               "tlsa_base_original")
-EXPECTED_COLUMNS = COLUMNS + worldsmtp.STAGE2_COLUMNS
+EXPECTED_COLUMNS = COLUMNS + worldsmtp.STAGE2_COLUMNS + worldsts.STS_COLUMNS
+MX_EXPECTED_COLUMNS = worldsmtp.MX_COLUMNS + worldsts.MX_STS_COLUMNS
 DEFAULT_PORT = 53053
 BENCH_CERT = "bench"   # the one certificate of the --smtp-hosts listeners
 
@@ -104,6 +108,8 @@ class World:
         self.mx_rows = []         # expected_mx.csv rows (dicts)
         self.servers = []         # worldsmtp.Server, one per ms-smtpd listener
         self.postfix = None       # Postfix listener dicts when the Postfix part is on, else None
+        self.sts = None           # policy host dicts when the MTA-STS part is on, else None
+        self.port53 = False       # unbound also on a port-53 address (posttls-finger, mta-sts-query)
         self.pki = None           # worldpki.Pki
 
     def add_zone(self, zone):
@@ -201,6 +207,7 @@ def expected_row(dom, mx_rows=()):
     exp["dns_notes"] = format_notes(exp.get("dns_notes", []), name)
     exp["domain"] = name.rstrip(".").lower()
     worldsmtp.stage2_expect(exp, name, bool(dom.get("smtp")), mx_rows)
+    worldsts.sts_expect(exp, name)
     return exp
 
 
@@ -249,11 +256,23 @@ def load_domain(world, dom, variables):
         if any(s.ip == server.ip for s in world.servers):
             raise SpecError(f"{name}: smtp listener {server.ip} declared twice")
         world.servers.append(server)
+    if "policy" in dom:
+        if world.sts is None:
+            raise SpecError(f"{name}: a policy host in a world without the MTA-STS part")
+        world.sts.append(worldsts.parse_policy(dom["policy"], name, world.pki.leaves))
     domain = name.rstrip(".")
-    mx_rows = [worldsmtp.mx_row(e, domain, absolute) for e in dom.get("expect", {}).get("mx", [])]
+    mx_rows = [mx_row(e, domain, absolute) for e in dom.get("expect", {}).get("mx", [])]
     world.inputs.append(dom.get("input", dom["name"]))
     world.rows.append(expected_row(dom, mx_rows))
     world.mx_rows.extend(mx_rows)
+
+
+def mx_row(entry, domain, absolute):
+    """An expected_mx.csv row: the stage-2 columns (worldsmtp) and sts_match/sts_valid (worldsts)."""
+    stage2 = {k: v for k, v in entry.items() if k not in worldsts.MX_STS_COLUMNS}
+    row = worldsmtp.mx_row(stage2, domain, absolute)
+    worldsts.mx_expect(row, entry, domain)
+    return row
 
 
 def add_postfix_listener(world, listener):
@@ -281,6 +300,24 @@ def postfix_part(spec, world, choice):
     spec["domain"] = [d for d in spec["domain"] if not uses_postfix(d)]
     if cases and choice == "auto":
         print(f"worldgen: note: {len(cases)} Postfix cases left out ({why})", file=sys.stderr)
+
+
+def sts_part(spec, world, choice):
+    """Turns the MTA-STS policy hosts on (world.sts = []) or leaves every case with a `policy` out of
+    the world, as postfix_part does; and decides whether unbound gets its port-53 address (for
+    posttls-finger and for mta-sts-query, both root only)."""
+    ok, why = worldsts.available()
+    if choice == "yes" and not ok:
+        raise SystemExit(f"worldgen: --sts yes, but the policy hosts cannot run here: {why}")
+    if choice == "yes" or (choice == "auto" and ok):
+        world.sts = []
+        world.port53 = world.postfix is not None or worldsts.query_available()
+        return
+    world.port53 = world.postfix is not None
+    cases = [d for d in spec["domain"] if "policy" in d]
+    spec["domain"] = [d for d in spec["domain"] if "policy" not in d]
+    if cases and choice == "auto":
+        print(f"worldgen: note: {len(cases)} MTA-STS policy cases left out ({why})", file=sys.stderr)
 
 
 def load_catalogue(spec, world, pool):
@@ -409,6 +446,9 @@ def world_meta(world):
         "smtp_port": world.conf.get("smtp_port", worldsmtp.DEFAULT_SMTP_PORT),
         "smtp": [s.as_json() for s in world.servers],
         **({"postfix": {"listeners": world.postfix}} if world.postfix is not None else {}),
+        "https_port": world.conf.get("https_port", worldsts.DEFAULT_HTTPS_PORT),
+        "port53": world.port53,
+        **({"sts": {"hosts": world.sts}} if world.sts is not None else {}),
         "zones": [{"name": z.name, "kind": z.kind, "served": z.served, "file": z.file}
                   for z in sorted(world.zones.values(), key=lambda z: (depth(z.name), z.name))],
     }
@@ -446,6 +486,11 @@ def nsd_conf(meta, out, port, name="nsd", addr=None, zones=True):
     return "\n".join(lines) + "\n"
 
 
+def has_port53(meta):
+    """Whether unbound also listens on port 53 (worlds made before the flag: with Postfix only)."""
+    return meta.get("port53", "postfix" in meta)
+
+
 def unbound_conf(meta, out, port):
     lines = [
         "# unbound.conf: generated by worldgen.py; the validating resolver the scanner queries.",
@@ -454,8 +499,9 @@ def unbound_conf(meta, out, port):
         "    num-threads: 1",
         *[f"    interface: {a}" for a in meta["resolver_addrs"]],
         f"    port: {port}",
-        # posttls-finger resolves through libc, which knows port 53 only (worldpostfix.finger_addr).
-        *([f"    interface: {worldpostfix.finger_addr(port)}@53"] if "postfix" in meta else []),
+        # posttls-finger and mta-sts-query resolve through libc and c-ares, which know port 53 only
+        # (worldpostfix.finger_addr: one address per world).
+        *([f"    interface: {worldpostfix.finger_addr(port)}@53"] if has_port53(meta) else []),
         "    do-ip6: no",
         "    access-control: 127.0.0.0/8 allow",
         "    # NSD lives on loopback: without this unbound refuses to send it queries.",
@@ -515,11 +561,17 @@ def world_env(meta, port, out):
     if "postfix" in meta:
         env["POSTFIX_LISTENERS"] = str(len(meta["postfix"]["listeners"]))
         env["FINGER_RESOLVER"] = worldpostfix.finger_addr(port)
+    env["WORLD_HTTPS_PORT"] = str(meta.get("https_port", worldsts.DEFAULT_HTTPS_PORT))
+    if "sts" in meta:
+        env["STS_POLICY_HOSTS"] = str(len(meta["sts"]["hosts"]))
+    if "sts" in meta and has_port53(meta) and worldsts.query_available():
+        env["STS_QUERY_RESOLVER"] = worldpostfix.finger_addr(port)
     return "".join(f"{k}='{v}'\n" for k, v in env.items())
 
 
-def write_configs(out, port, smtp_port=None):
-    """(Re)writes every file that names DIR or a port: configs, resolvers.txt, world.env, smtpd.conf."""
+def write_configs(out, port, smtp_port=None, https_port=None):
+    """(Re)writes every file that names DIR or a port: configs, resolvers.txt, world.env, smtpd.conf,
+    the Postfix part's and the MTA-STS part's (DIR/sts/nginx.conf)."""
     out = os.path.abspath(out)
     meta_path = os.path.join(out, "world.json")
     with open(meta_path) as f:
@@ -527,6 +579,7 @@ def write_configs(out, port, smtp_port=None):
     port = port or meta["port"]
     meta["port"] = port
     meta["smtp_port"] = smtp_port or meta.get("smtp_port", worldsmtp.DEFAULT_SMTP_PORT)
+    meta["https_port"] = https_port or meta.get("https_port", worldsts.DEFAULT_HTTPS_PORT)
     with open(meta_path, "w") as f:
         json.dump(meta, f, indent=1)
     files = {
@@ -540,6 +593,9 @@ def write_configs(out, port, smtp_port=None):
         files["smtpd.conf"] = worldsmtp.smtpd_conf(meta, out, meta["smtp_port"])
     if "postfix" in meta:
         worldpostfix.write_configs(meta, out, port, meta["smtp_port"])
+    if "sts" in meta:
+        resolver = worldpostfix.finger_addr(port) if has_port53(meta) else None
+        worldsts.write_configs(meta, out, meta["https_port"], resolver)
     for name, text in files.items():
         with open(os.path.join(out, name), "w") as f:
             f.write(text)
@@ -557,7 +613,7 @@ def write_inputs(world, out):
         w.writeheader()
         w.writerows(world.rows)
     with open(os.path.join(out, "expected_mx.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=worldsmtp.MX_COLUMNS)
+        w = csv.DictWriter(f, fieldnames=MX_EXPECTED_COLUMNS)
         w.writeheader()
         w.writerows(world.mx_rows)
 
@@ -565,7 +621,7 @@ def write_inputs(world, out):
 def refuse_if_running(out):
     """Wiping DIR under running daemons would leave them serving deleted files."""
     for prog, pidname in (("nsd", "nsd"), ("nsd", "nsd-lame"), ("unbound", "unbound"),
-                          ("ms-smtpd", "ms-smtpd")):
+                          ("ms-smtpd", "ms-smtpd"), ("nginx", "nginx")):
         pidfile = os.path.join(out, "run", pidname + ".pid")
         try:
             with open(pidfile) as f:
@@ -595,6 +651,7 @@ def add_large(world, n, seed, tmpdir, smtp_hosts):
         world.pki.add(worldpki.Leaf(BENCH_CERT, "good", "mx.bench.test"))
     for row in large.rows:
         worldsmtp.large_stage2(row, served)
+        worldsts.sts_expect(row, row["domain"])   # no policy hosts: the columns follow sts_txt
     world.inputs.extend(large.inputs)
     world.rows.extend(large.rows)
 
@@ -613,33 +670,40 @@ def cmd_gen(args):
     world.pki = worldpki.Pki(out)
     try:
         postfix_part(spec, world, args.postfix)
+        sts_part(spec, world, args.sts)
         with concurrent.futures.ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
             if args.large:
                 add_large(world, args.large, args.seed, os.path.join(out, "large"), args.smtp_hosts)
             load_catalogue(spec, world, pool)
             world.link()
             build_zones(world, out, pool)
-    except (SpecError, worldpki.PkiError, worldsmtp.SmtpError, worldpostfix.PostfixError) as e:
+        if world.sts is not None:
+            worldsts.check_unique(world.sts)
+            worldsts.write_bodies(world.sts, out)
+    except (SpecError, worldpki.PkiError, worldsmtp.SmtpError, worldpostfix.PostfixError,
+            worldsts.StsError) as e:
         raise SystemExit(f"worldgen: {args.spec}: {e}")
     except RuntimeError as e:          # a tool failed: usually a bad record line in the catalogue
         raise SystemExit(f"worldgen: {e}")
     with open(os.path.join(out, "world.json"), "w") as f:
         json.dump(world_meta(world), f, indent=1)
     write_inputs(world, out)
-    write_configs(out, args.port, args.smtp_port)
+    write_configs(out, args.port, args.smtp_port, args.https_port)
     shutil.rmtree(os.path.join(out, "large"))
     print(f"worldgen: {len(world.zones)} zones, {len(world.inputs)} input lines, "
           f"{len(world.pki.leaves)} certificates, {len(world.servers)} SMTP listeners"
-          f"{'' if world.postfix is None else f', {len(world.postfix)} Postfix listeners'} in {out}")
+          f"{'' if world.postfix is None else f', {len(world.postfix)} Postfix listeners'}"
+          f"{'' if world.sts is None else f', {len(world.sts)} MTA-STS policy hosts'} in {out}")
 
 
 def cmd_config(args):
-    write_configs(args.out, args.port, args.smtp_port)
+    write_configs(args.out, args.port, args.smtp_port, args.https_port)
 
 
 def main():
     env_port = int(os.environ["WORLD_PORT"]) if os.environ.get("WORLD_PORT") else None
     env_smtp = int(os.environ["WORLD_SMTP_PORT"]) if os.environ.get("WORLD_SMTP_PORT") else None
+    env_https = int(os.environ["WORLD_HTTPS_PORT"]) if os.environ.get("WORLD_HTTPS_PORT") else None
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("gen", help="generate the world into DIR (wiped first)")
@@ -648,6 +712,9 @@ def main():
     g.add_argument("--port", type=int, default=env_port, help="default: $WORLD_PORT, else [world] port")
     g.add_argument("--smtp-port", type=int, default=env_smtp,
                    help="port of every SMTP listener; default: $WORLD_SMTP_PORT, else [world] smtp_port")
+    g.add_argument("--https-port", type=int, default=env_https,
+                   help="port of every MTA-STS policy host; default: $WORLD_HTTPS_PORT, "
+                        "else [world] https_port")
     g.add_argument("--large", type=int, default=0, metavar="N", help="add N generated domains")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--smtp-hosts", type=int, default=0, metavar="K",
@@ -655,10 +722,15 @@ def main():
     g.add_argument("--postfix", choices=("auto", "yes", "no"), default="auto",
                    help="the Postfix listeners and posttls-finger's resolver; auto: when root and "
                         "Postfix is installed (default), else their cases are left out")
+    g.add_argument("--sts", choices=("auto", "yes", "no"), default="auto",
+                   help="the MTA-STS policy hosts (nginx); auto: when nginx is installed (default), "
+                        "else the cases with a policy are left out")
     c = sub.add_parser("config", help="re-render configs of an existing DIR")
     c.add_argument("--out", required=True)
     c.add_argument("--port", type=int, default=env_port, help="default: $WORLD_PORT, else unchanged")
     c.add_argument("--smtp-port", type=int, default=env_smtp, help="default: $WORLD_SMTP_PORT, else unchanged")
+    c.add_argument("--https-port", type=int, default=env_https,
+                   help="default: $WORLD_HTTPS_PORT, else unchanged")
     args = ap.parse_args()
     (cmd_gen if args.cmd == "gen" else cmd_config)(args)
 
