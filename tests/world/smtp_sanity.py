@@ -388,16 +388,19 @@ def checked_claim(server, port):
 
 # ---------------------------------------------------------------- counters
 
-def read_stats(world, pid, before):
-    """SIGUSR1 makes ms-smtpd rewrite smtpd-stats.json; waits until the file is newer than `before`."""
+def read_stats(world, pid, before=None):
+    """SIGUSR1 makes ms-smtpd rewrite smtpd-stats.json (write, then rename). The old file is removed
+    first and the new one awaited: comparing mtimes misses a rewrite within one clock tick."""
     path = os.path.join(world, "smtpd-stats.json")
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
     os.kill(pid, signal.SIGUSR1)
-    for _ in range(50):
+    for _ in range(100):
         try:
             with open(path) as f:
-                stats = json.load(f)
-            if os.stat(path).st_mtime_ns > before:
-                return stats
+                return json.load(f)
         except (OSError, ValueError):
             pass
         time.sleep(0.1)
@@ -438,9 +441,7 @@ def main():
     expected, _ = check_expected.read_rows(os.path.join(args.world, "expected_mx.csv"))
     expected = expected[::args.sample]
     servers = servers[::args.sample]
-    stats_path = os.path.join(args.world, "smtpd-stats.json")
-    before_ns = os.stat(stats_path).st_mtime_ns if os.path.exists(stats_path) else 0
-    before = read_stats(args.world, pid, before_ns) or {"ips": {}}
+    before = read_stats(args.world, pid) or {"ips": {}}
 
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(lambda w: observe(w, res, port, ca_file), expected))
@@ -464,7 +465,7 @@ def main():
             print(f"listener {s['ip']} {s['behaviour']}: {problem}")
         failed += bool(problem)
         passed += not problem
-    after = read_stats(args.world, pid, os.stat(stats_path).st_mtime_ns)
+    after = read_stats(args.world, pid)
     bad = [s["ip"] for s in servers
            if after is None or after["ips"].get(s["ip"], {}).get("accepted", 0)
            <= before["ips"].get(s["ip"], {}).get("accepted", 0)]
