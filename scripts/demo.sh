@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh: installs what is missing, builds mtascope, brings up the simulated mail internet
-# (NSD + unbound on 127.53.0.0/16, SMTP servers on 127.61.0.0/16), scans it end to end and prints where the results are and a summary.
+# (NSD + unbound on 127.53.0.0/16, SMTP servers on 127.61-62.0.0/16, nginx policy hosts on
+# 127.63.0.0/16), scans it end to end and prints where the results are and a summary.
 # Usage: scripts/demo.sh [N]   (N: generated domains besides the case catalogue, default 5000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,8 @@ rm -rf "$out"
 # Its many MX hosts share a few loopback addresses, so the per-IP limits are raised for the demo.
 build/scanner/mtascope scan --out "$out" "${resolvers[@]}" --allow-private \
   --per-ip-conns 4 --per-ip-rate 200 \
-  --ca-file "$world/pki/ca.pem" --smtp-port "$WORLD_SMTP_PORT" --smtp-timeout 3000 "$world/domains.txt"
+  --ca-file "$world/pki/ca.pem" --smtp-port "$WORLD_SMTP_PORT" --https-port "${WORLD_HTTPS_PORT:-443}" \
+  --smtp-timeout 3000 "$world/domains.txt"
 echo
 echo "results: $out/results.lmdb (LMDB), $out/domains.csv and $out/mx.csv (CSV), $out/manifest.json (run manifest)"
 python3 analysis/summary.py "$out"
