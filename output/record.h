@@ -45,7 +45,8 @@
     XX(STS_DELIVERABLE, "sts_deliverable", 1)                                                      \
     XX(STS_STRICT, "sts_strict", 1)                                                                \
     XX(STS_CONTENT_TYPE, "sts_content_type", 1)                                                    \
-    XX(STS_POLICY_ID, "sts_policy_id", 1)
+    XX(STS_POLICY_ID, "sts_policy_id", 1)                                                          \
+    XX(STS_RESULT_TYPE, "sts_result_type", 1)
 
 enum out_field {
 #define XX(id, name, csv) OUT_F_##id,

@@ -169,13 +169,43 @@ static int sts_host_matches(const struct scan_domain *d, const struct scan_mx *m
     return scan_sts_applies(d) && sts_policy_matches(d->stsp->policy, mx->host);
 }
 
+/*
+ * RFC 8460 §4.3.1: the negotiation failure a sender applying the policy would
+ * report for this MX address (empty when it passes, is unreachable or skipped).
+ */
+static const char *mx_result_type(const struct row *w, int match)
+{
+    const struct smtp_result *r = w->shown;
+
+    if (r == NULL || !w->reachable || (match && w->sts_pass))
+        return NULL;
+    if (!match)
+        return "validation-failure"; /* RFC 8461 §4.1: not a policy-valid MX */
+    if (r->outcome == SMTP_OUT_NOT_OFFERED)
+        return "starttls-not-supported";
+    if (r->outcome != SMTP_OUT_OK)
+        return "validation-failure";
+    switch (r->pkix) {
+    case PKIX_EXPIRED:
+        return "certificate-expired";
+    case PKIX_NAME_MISMATCH:
+        return "certificate-host-mismatch";
+    case PKIX_UNTRUSTED:
+        return "certificate-not-trusted";
+    default:
+        return "validation-failure";
+    }
+}
+
 static void put_sts(struct ms_buf *b, const struct scan_domain *d, const struct scan_probe *p,
                     const struct row *w)
 {
     int match = sts_host_matches(d, &d->mx[p->mx]);
+    int applies = scan_sts_applies(d) && d->stsp->policy->mode != STS_MODE_NONE;
 
     put_field(b, scan_sts_applies(d) ? (match ? "yes" : "no") : NULL, '\t');
-    put_field(b, scan_sts_applies(d) ? (match && w->sts_pass ? "yes" : "no") : NULL, '\n');
+    put_field(b, scan_sts_applies(d) ? (match && w->sts_pass ? "yes" : "no") : NULL, '\t');
+    put_field(b, applies ? mx_result_type(w, match) : NULL, '\n');
 }
 
 static void put_row(struct ms_buf *b, const struct scan_domain *d, const struct scan_probe *p,

@@ -119,6 +119,18 @@ static const char *txt_str(enum scan_txt st, enum txt_verdict v)
     return txt_verdict_str(v);
 }
 
+/* RFC 8460 §4.3.2: the TLS-RPT result type a sender would report for a policy failure. */
+static const char *policy_result_type(const char *sts, const char *error)
+{
+    if (sts == NULL || error == NULL)
+        return NULL;
+    if (strcmp(sts, "fetch_error") == 0)
+        return strncmp(error, "webpki_", 7) == 0 ? "sts-webpki-invalid" : "sts-policy-fetch-error";
+    if (strcmp(sts, "invalid") == 0 && strncmp(error, "txt_", 4) != 0)
+        return "sts-policy-invalid";
+    return NULL;
+}
+
 /*
  * The MTA-STS columns (RFC 8461): none without a record; invalid for a broken
  * record or policy; fetch_error when no policy could be fetched; valid with
@@ -224,6 +236,7 @@ void scan_domain_record(const struct scan_domain *d, struct out_record *r, struc
         d->rpt_state == TXTS_DONE && d->rpt.verdict == TXT_VALID ? d->rpt.rua : NULL;
     r->f[OUT_F_INPUT_LINE] = numbuf;
     sts_fields(d, r, scratch, &sum);
+    r->f[OUT_F_STS_RESULT_TYPE] = policy_result_type(r->f[OUT_F_STS], r->f[OUT_F_STS_ERROR]);
     if (has_hosts) {
         r->f[OUT_F_HOSTS_DETAIL] = scratch->data + off_rows;
         r->f[OUT_F_STARTTLS] = sum.starttls;

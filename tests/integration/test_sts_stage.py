@@ -341,6 +341,46 @@ def query_part(world, work, shim, rows, mx_by_domain, expected):
         print(judge(domain, rows[domain], mx_by_domain.get(domain, []), got))
 
 
+def want_policy_type(e):
+    """RFC 8460 §4.3.2, from the expectation (not from the scanner's output)."""
+    if e["sts"] == "fetch_error":
+        return "sts-webpki-invalid" if e["sts_error"].startswith("webpki_") else "sts-policy-fetch-error"
+    if e["sts"] == "invalid" and not e["sts_error"].startswith("txt_"):
+        return "sts-policy-invalid"
+    return ""
+
+
+def want_mx_type(e, x):
+    """RFC 8460 §4.3.1 for one expected mx row of a domain whose policy restricts delivery."""
+    if e["sts"] != "valid" or e["sts_mode"] not in ("enforce", "testing") or x["starttls"] in \
+            ("unreachable", "skipped") or x["sts_valid"] == "yes":
+        return ""
+    if x["sts_match"] != "yes":
+        return "validation-failure"
+    if x["starttls"] == "not_offered":
+        return "starttls-not-supported"
+    return {"expired": "certificate-expired", "name_mismatch": "certificate-host-mismatch",
+            "untrusted": "certificate-not-trusted"}.get(x["pkix"], "validation-failure")
+
+
+def check_result_types(world, out, expected):
+    """The TLS-RPT result types follow from the expected verdicts (RFC 8460 §4.3)."""
+    got = {r["domain"]: r for r in read_csv(os.path.join(out, "domains.csv"))}
+    bad = [d for d, e in expected.items() if e["status"] == "ok" and d in got and
+           got[d]["sts_result_type"] != want_policy_type(e)]
+    check(not bad, f"sts_result_type of every domain follows its sts/sts_error ({bad[:5]})")
+    mine = {(x["domain"], x["mx_host"], x["ip"]): x for x in read_csv(os.path.join(out, "mx.csv"))}
+    bad = []
+    for x in read_csv(os.path.join(world, "expected_mx.csv")):
+        key = (x["domain"], x["mx_host"], x["ip"])
+        e = expected.get(x["domain"])
+        if e is None or key not in mine or not x.get("sts_match"):
+            continue
+        if mine[key]["sts_result_type"] != want_mx_type(e, x):
+            bad.append((key, mine[key]["sts_result_type"], want_mx_type(e, x)))
+    check(not bad, f"mx.csv sts_result_type of every policy MX row follows RFC 8460 §4.3.1 ({bad[:3]})")
+
+
 def main():
     if len(sys.argv) != 5:
         sys.exit("usage: test_sts_stage.py MTASCOPE WORLD WORK PORT25_SHIM")
@@ -358,6 +398,7 @@ def main():
     compare_expected(world, out)
     expected = {r["domain"]: r for r in read_csv(os.path.join(world, "expected.csv"))}
     check_requests(world, expected, access_log, offset)
+    check_result_types(world, out, expected)
 
     reason = query_skip_reason(env)
     if reason:

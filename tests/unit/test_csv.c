@@ -54,7 +54,7 @@ static const char want_header[] =
     "domain,status,error,mx_kind,mx_hosts,mx_dnssec,sts_txt,sts_id,tlsrpt,tlsrpt_rua,tlsa,sts,"
     "sts_mode,sts_error,dane,dane_error,starttls,dns_notes,sts_txt_error,tlsrpt_error,mx_ede,"
     "input_line,scanned_at,sts_max_age,sts_mx_ok,sts_deliverable,sts_strict,sts_content_type,"
-    "sts_policy_id\r\n";
+    "sts_policy_id,sts_result_type\r\n";
 
 static void test_header_row(void)
 {
@@ -68,7 +68,7 @@ static void test_header_row(void)
     memset(&r, 0, sizeof(r));
     ms_buf_reset(&b);
     out_csv_row(&b, &r);
-    CHECK_STR(ms_buf_cstr(&b), ",,,,,,,,,,,,,,,,,,,,,,,,,,,,\r\n");
+    CHECK_STR(ms_buf_cstr(&b), ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,\r\n");
 
     r.f[OUT_F_DOMAIN] = "example.com";
     r.f[OUT_F_STATUS] = "ok";
@@ -80,7 +80,7 @@ static void test_header_row(void)
     ms_buf_reset(&b);
     out_csv_row(&b, &r);
     CHECK_STR(ms_buf_cstr(&b), "example.com,ok,,mx,10:a.example.com,,,\"id,1\",,,,,,,,,,,,,,,"
-                               "2026-11-23T14:41:54Z,,,,,,\r\n");
+                               "2026-11-23T14:41:54Z,,,,,,,\r\n");
     ms_buf_free(&b);
 }
 
