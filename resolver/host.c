@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 
+#include "common/hash.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "resolver/reply.h"
@@ -56,15 +57,6 @@ struct rsv_hostcache {
     struct host_entry *lru_head, *lru_tail; /* idle hosts: head is the oldest */
     uint64_t hits, misses;
 };
-
-static uint32_t hash_name(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    while (*s)
-        h = (h ^ (uint8_t)*s++) * 16777619u;
-    return h;
-}
 
 int rsv_hostcache_create(struct rsv_hostcache **out, struct rsv_ctx *r, uint32_t max_hosts)
 {
@@ -118,7 +110,7 @@ static void entry_free(struct host_entry *e)
 
 static void table_remove(struct rsv_hostcache *hc, struct host_entry *e)
 {
-    struct host_entry **link = &hc->table[hash_name(e->pub.name) & hc->mask];
+    struct host_entry **link = &hc->table[ms_hash_str(e->pub.name) & hc->mask];
 
     while (*link != NULL && *link != e)
         link = &(*link)->hnext;
@@ -441,7 +433,7 @@ static int add_waiter(struct host_entry *e, rsv_host_cb cb, void *arg)
 int rsv_host_lookup(struct rsv_hostcache *hc, const char *name, rsv_host_cb cb, void *arg,
                     struct rsv_host **out)
 {
-    uint32_t h = hash_name(name);
+    uint32_t h = ms_hash_str(name);
     struct host_entry *e = find(hc, name, h);
     size_t n = strlen(name);
     int rc;

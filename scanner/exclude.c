@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 
+#include "common/hash.h"
 #include "common/error.h"
 #include "datasets/listreader.h"
 
@@ -24,15 +25,6 @@ struct excl_list {
     size_t n_blocks, cap_blocks;
 };
 
-static uint32_t hash_name(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    while (*s)
-        h = (h ^ (uint8_t)*s++) * 16777619u;
-    return h;
-}
-
 static int names_grow(struct excl_list *l)
 {
     size_t cap = l->cap ? l->cap * 2 : 64;
@@ -43,7 +35,7 @@ static int names_grow(struct excl_list *l)
     for (size_t i = 0; i < l->cap; i++) {
         if (l->names[i] == NULL)
             continue;
-        size_t j = hash_name(l->names[i]) & (cap - 1);
+        size_t j = ms_hash_str(l->names[i]) & (cap - 1);
         while (t[j] != NULL)
             j = (j + 1) & (cap - 1);
         t[j] = l->names[i];
@@ -64,7 +56,7 @@ static int add_name(struct excl_list *l, const char *name)
     }
     if ((l->n_names + 1) * 2 > l->cap && names_grow(l) != 0)
         return MS_ENOMEM;
-    j = hash_name(name) & (l->cap - 1);
+    j = ms_hash_str(name) & (l->cap - 1);
     while (l->names[j] != NULL)
         j = (j + 1) & (l->cap - 1);
     l->names[j] = strdup(name);
@@ -170,7 +162,7 @@ int excl_domain(const struct excl_list *l, const char *name)
         return 0;
     /* The name itself, then each parent at a label boundary. */
     for (const char *p = name; p != NULL && *p; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL) {
-        size_t j = hash_name(p) & (l->cap - 1);
+        size_t j = ms_hash_str(p) & (l->cap - 1);
         while (l->names[j] != NULL) {
             if (strcmp(l->names[j], p) == 0)
                 return 1;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/bucket.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -69,15 +70,6 @@ struct mxp_ctx {
     struct mxp_stats st;
 };
 
-static uint32_t hash_str(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    while (*s)
-        h = (h ^ (uint8_t)*s++) * 16777619u;
-    return h;
-}
-
 static void on_pump(uv_timer_t *t);
 
 static void schedule(struct mxp_ctx *m, uint64_t ms)
@@ -89,7 +81,7 @@ static void schedule(struct mxp_ctx *m, uint64_t ms)
 
 static struct ip_slot *slot_get(struct mxp_ctx *m, const char *ip)
 {
-    uint32_t h = hash_str(ip) & m->smask;
+    uint32_t h = ms_hash_str(ip) & m->smask;
     struct ip_slot *s;
 
     for (s = m->stab[h]; s != NULL; s = s->hnext)
@@ -178,7 +170,7 @@ static int copy_tlsa(struct mxp_entry *e, const struct smtp_target *t)
 
 static void entry_unhash(struct mxp_ctx *m, struct mxp_entry *e)
 {
-    struct mxp_entry **link = &m->etab[hash_str(e->key) & m->emask];
+    struct mxp_entry **link = &m->etab[ms_hash_str(e->key) & m->emask];
 
     while (*link != NULL && *link != e)
         link = &(*link)->hnext;
@@ -387,7 +379,7 @@ int mxp_get(struct mxp_ctx *m, const struct smtp_target *t, mxp_cb cb, void *arg
     *out = NULL;
     snprintf(key, sizeof(key), "%s|%s|%u|%s|%d|%s", t->mx_host, t->ip, (unsigned)t->port, t->sni,
              t->dane, t->dane ? t->dane_base : "");
-    h = hash_str(key) & m->emask;
+    h = ms_hash_str(key) & m->emask;
     for (e = m->etab[h]; e != NULL; e = e->hnext) {
         if (strcmp(e->key, key) != 0)
             continue;

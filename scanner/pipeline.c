@@ -12,6 +12,7 @@
 
 #include <uv.h>
 
+#include "common/hash.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "datasets/listreader.h"
@@ -61,18 +62,9 @@ struct pipeline {
     int exit_code;
 };
 
-static uint32_t hash_name(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    while (*s)
-        h = (h ^ (uint8_t)*s++) * 16777619u;
-    return h;
-}
-
 static struct scan_domain **inflight_slot(struct pipeline *p, const char *name)
 {
-    struct scan_domain **link = &p->inflight_tab[hash_name(name) & p->inflight_mask];
+    struct scan_domain **link = &p->inflight_tab[ms_hash_str(name) & p->inflight_mask];
 
     while (*link != NULL && strcmp((*link)->name, name) != 0)
         link = &(*link)->hnext;
