@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libuv1-dev libc-ares-dev libldns-dev libssl-dev libcurl4-openssl-dev liblmdb-dev
-  nsd unbound ldnsutils bind9-dnsutils lmdb-utils dnsperf python3 procps
+  nsd unbound ldnsutils bind9-dnsutils lmdb-utils dnsperf python3 procps openssl ca-certificates
   postfix
   nginx postfix-mta-sts-resolver
 )
