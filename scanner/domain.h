@@ -69,6 +69,8 @@ struct scan_env {
     /* Stores a content-addressed blob (policy text); may be NULL. */
     void (*blob_cb)(void *arg, const char *key, const void *data, size_t len);
     void *blob_arg;
+    uint64_t sts_fetches;      /* policy fetches started */
+    uint64_t sts_fetch_errors; /* ... that ended without a policy body */
 };
 
 /* The MTA-STS policy of a domain with one valid _mta-sts record (RFC 8461 §3). */

@@ -38,6 +38,8 @@ static void on_fetched(void *arg, const struct sts_fetch_result *r)
     struct scan_domain *d = arg;
     struct scan_sts *s = d->stsp;
 
+    if (r->error != NULL)
+        d->env->sts_fetch_errors++;
     s->ct_ok = r->ct_ok;
     snprintf(s->content_type, sizeof(s->content_type), "%s", r->content_type);
     if (r->error != NULL) {
@@ -122,8 +124,11 @@ static void on_policy_host(void *arg, const struct rsv_reply *rep)
         return;
     }
     snprintf(host, sizeof(host), "mta-sts.%s", d->name);
-    if (sts_fetch_start(d->env->sts, host, ip, on_fetched, d) != 0)
+    d->env->sts_fetches++;
+    if (sts_fetch_start(d->env->sts, host, ip, on_fetched, d) != 0) {
+        d->env->sts_fetch_errors++;
         sts_fail(d, "fetch_error");
+    }
 }
 
 void scan_domain_sts_start(struct scan_domain *d)

@@ -97,6 +97,9 @@ static void build(struct ms_buf *b, const struct scan_manifest *m)
     ms_buf_printf(b, ",\n\"host_cache\":{\"hits\":%llu,\"lookups\":%llu},\n",
                   (unsigned long long)m->host_hits, (unsigned long long)m->host_misses);
     put_resolvers(b, m);
+    if (m->has_sts)
+        ms_buf_printf(b, ",\n\"mta_sts\":{\"policy_fetches\":%llu,\"fetch_errors\":%llu}",
+                      (unsigned long long)m->sts_fetches, (unsigned long long)m->sts_fetch_errors);
     if (m->has_smtp) {
         ms_buf_printf(b,
                       ",\n\"smtp\":{\"connections\":%llu,\"tls_handshakes\":%llu,\"reused\":%llu,"

@@ -26,6 +26,8 @@ struct scan_manifest {
     struct rsv_upstream_stats up_stats[RSV_MAX_UPSTREAMS];
     char up_names[RSV_MAX_UPSTREAMS][80];
     int n_up;
+    int has_sts;
+    uint64_t sts_fetches, sts_fetch_errors;
     int has_smtp;
     struct mxp_stats smtp;
 };

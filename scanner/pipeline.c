@@ -322,6 +322,11 @@ static void fill_manifest(struct pipeline *p, struct scan_manifest *m)
     m->counters = &p->c;
     if (p->env.hosts != NULL)
         rsv_hostcache_stats(p->env.hosts, &m->host_hits, &m->host_misses);
+    if (p->env.sts != NULL) {
+        m->has_sts = 1;
+        m->sts_fetches = p->env.sts_fetches;
+        m->sts_fetch_errors = p->env.sts_fetch_errors;
+    }
     if (p->env.mxp != NULL) {
         m->smtp = *mxp_stats(p->env.mxp);
         m->has_smtp = 1;

@@ -381,6 +381,18 @@ def check_result_types(world, out, expected):
     check(not bad, f"mx.csv sts_result_type of every policy MX row follows RFC 8460 §4.3.1 ({bad[:3]})")
 
 
+def check_manifest(out, expected):
+    """The manifest counts one fetch per policy host that resolved, and the failed ones."""
+    with open(os.path.join(out, "manifest.json")) as f:
+        m = json.load(f)["mta_sts"]
+    no_fetch = ("host_nxdomain", "host_dns_error", "host_address_skipped")
+    fetched = [e for e in expected.values() if e["status"] == "ok" and e["sts_txt"] == "valid" and
+               e["sts_error"] not in no_fetch]
+    failed = [e for e in fetched if e["sts"] == "fetch_error"]
+    check(m["policy_fetches"] == len(fetched) and m["fetch_errors"] == len(failed),
+          f"manifest counts {m} fetches/errors, expected {len(fetched)}/{len(failed)}")
+
+
 def main():
     if len(sys.argv) != 5:
         sys.exit("usage: test_sts_stage.py MTASCOPE WORLD WORK PORT25_SHIM")
@@ -399,6 +411,7 @@ def main():
     expected = {r["domain"]: r for r in read_csv(os.path.join(world, "expected.csv"))}
     check_requests(world, expected, access_log, offset)
     check_result_types(world, out, expected)
+    check_manifest(out, expected)
 
     reason = query_skip_reason(env)
     if reason:
