@@ -57,12 +57,23 @@ int ds_list_next(struct ds_list_reader *r, struct ds_entry *e)
         memcpy(e->raw, r->buf + start, e->raw_len);
         e->raw[e->raw_len] = '\0';
         e->name[0] = '\0';
-        if (too_long)
+        if (too_long) {
             e->err = DS_NAME_LINE_TOO_LONG;
-        else if (memchr(e->raw, ' ', e->raw_len) || memchr(e->raw, '\t', e->raw_len))
-            e->err = DS_NAME_BAD_CHAR;
-        else
-            e->err = ds_name_normalise(e->raw, e->raw_len, e->name);
+        } else {
+            /* A top list line, "rank,domain" as Tranco publishes it: the name follows the comma. */
+            size_t skip = strspn(e->raw, "0123456789");
+            const char *name = e->raw;
+            size_t len = e->raw_len;
+
+            if (skip > 0 && e->raw[skip] == ',') {
+                name += skip + 1;
+                len -= skip + 1;
+            }
+            if (memchr(name, ' ', len) || memchr(name, '\t', len))
+                e->err = DS_NAME_BAD_CHAR;
+            else
+                e->err = ds_name_normalise(name, len, e->name);
+        }
         return 1;
     }
 }

@@ -1,4 +1,5 @@
-/* listreader.h: streaming reader for domain lists (one name per line, '#' comments). */
+/* listreader.h: streaming reader for domain lists (one name per line, '#' comments, or
+ * "rank,name"). */
 #ifndef MS_DATASETS_LISTREADER_H
 #define MS_DATASETS_LISTREADER_H
 

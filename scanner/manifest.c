@@ -31,13 +31,14 @@ static void put_counters(struct ms_buf *b, const struct scan_counters *c, uint64
     ms_buf_printf(b,
                   "\"counters\":{\"input_entries\":%llu,\"input_errors\":%llu,"
                   "\"domains_scanned\":%llu,\"dns_errors\":%llu,\"skipped_recorded\":%llu,"
-                  "\"skipped_duplicate\":%llu,\"excluded\":%llu,\"exclude_reloads\":%llu,"
+                  "\"skipped_duplicate\":%llu,\"excluded\":%llu,\"sampled_out\":%llu,"
+                  "\"exclude_reloads\":%llu,"
                   "\"records_total\":%llu}",
                   (unsigned long long)c->lines, (unsigned long long)c->input_errors,
                   (unsigned long long)c->done, (unsigned long long)c->dns_errors,
                   (unsigned long long)c->skipped_recorded, (unsigned long long)c->skipped_duplicate,
-                  (unsigned long long)c->excluded, (unsigned long long)c->exclude_reloads,
-                  (unsigned long long)total);
+                  (unsigned long long)c->excluded, (unsigned long long)c->sampled_out,
+                  (unsigned long long)c->exclude_reloads, (unsigned long long)total);
 }
 
 static void put_resolvers(struct ms_buf *b, const struct scan_manifest *m)

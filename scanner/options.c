@@ -19,6 +19,8 @@
     XX("resolver-qps", 1, 'q', "N", "queries/s per resolver (0: no limit)")                        \
     XX("resolver-inflight", 1, 'I', "N", "queries in flight per resolver (1000)")                  \
     XX("concurrency", 1, 'c', "N", "domains in flight (500)")                                      \
+    XX("limit", 1, 'l', "N", "read at most N input entries")                                       \
+    XX("sample", 1, 'p', "P", "keep a share P of names, by hash (0<P<=1)")                         \
     XX("timeout", 1, 't', "MS", "DNS timeout per try (2000)")                                      \
     XX("retries", 1, 'R', "N", "DNS retries, on the next resolver (2)")                            \
     XX("max-hosts", 1, 'H', "N", "MX hosts cached (100000)")                                       \
@@ -99,6 +101,7 @@ static void set_defaults(struct scan_opts *o)
     o->concurrency = 500;
     o->max_hosts = 100000;
     o->status = -1;
+    o->sample = 1.0;
     o->smtp = 1;
     o->sts = 1;
     o->https_port = 443;
@@ -154,6 +157,19 @@ static int apply(struct scan_opts *o, int c, const char *arg)
     case 'u':
         o->resume = 1;
         return 0;
+    case 'l':
+        if (parse_long(arg, 1, 0x7fffffffL, &v) != 0)
+            return bad_value("limit", arg);
+        o->limit = (uint64_t)v;
+        return 0;
+    case 'p': {
+        char *end;
+        double f = strtod(arg, &end);
+        if (*arg == '\0' || *end != '\0' || !(f > 0) || f > 1)
+            return bad_value("sample", arg);
+        o->sample = f;
+        return 0;
+    }
     case 'n':
         o->smtp = 0;
         return 0;
@@ -288,10 +304,10 @@ void scan_opts_json(const struct scan_opts *o, struct ms_buf *b)
     ms_buf_printf(b,
                   "],\"resolver_qps\":%.0f,\"resolver_inflight\":%d,\"concurrency\":%d,"
                   "\"timeout_ms\":%d,\"retries\":%d,\"backoff_ms\":%d,\"edns_size\":%u,"
-                  "\"max_hosts\":%u,\"resume\":%s,",
+                  "\"max_hosts\":%u,\"resume\":%s,\"limit\":%llu,\"sample\":%g,",
                   o->rsv.qps_per_upstream, o->rsv.max_inflight, o->concurrency, o->rsv.timeout_ms,
                   o->rsv.retries, o->rsv.backoff_ms, (unsigned)o->rsv.edns_size, o->max_hosts,
-                  o->resume ? "true" : "false");
+                  o->resume ? "true" : "false", (unsigned long long)o->limit, o->sample);
     ms_buf_printf(b, "\"smtp\":%s,\"smtp_port\":%u,\"sts\":%s,\"https_port\":%u,\"ehlo_name\":",
                   o->smtp ? "true" : "false", (unsigned)o->smtp_port, o->sts ? "true" : "false",
                   (unsigned)o->https_port);

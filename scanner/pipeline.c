@@ -220,6 +220,19 @@ static int has_room(struct pipeline *p)
            out_store_pending(p->store) < p->backlog_max;
 }
 
+/*
+ * --sample: a name is kept when its hash falls in the first fraction P of the
+ * hash space, so the same input and P give the same sample every time.
+ */
+static int sampled(const struct pipeline *p, const struct ds_entry *e)
+{
+    const char *key = e->err == DS_NAME_OK ? e->name : e->raw;
+
+    if (p->o->sample >= 1.0)
+        return 1;
+    return (double)ms_hash_str(key) < p->o->sample * 4294967296.0;
+}
+
 static void on_feed(uv_idle_t *h)
 {
     struct pipeline *p = h->data;
@@ -231,7 +244,7 @@ static void on_feed(uv_idle_t *h)
             stop_feeding(p);
             return;
         }
-        rc = ds_list_next(&p->rd, &p->entry);
+        rc = p->o->limit > 0 && p->c.lines >= p->o->limit ? 0 : ds_list_next(&p->rd, &p->entry);
         if (rc <= 0) {
             if (rc < 0) {
                 ms_error("reading %s: %s", p->o->input, strerror(errno));
@@ -243,7 +256,9 @@ static void on_feed(uv_idle_t *h)
             return;
         }
         p->c.lines++;
-        if (p->entry.err != DS_NAME_OK)
+        if (!sampled(p, &p->entry))
+            p->c.sampled_out++;
+        else if (p->entry.err != DS_NAME_OK)
             record_input_error(p, &p->entry);
         else if (start_domain(p, &p->entry) != 0) {
             ms_error("out of memory for a domain; stopping input");

@@ -41,6 +41,24 @@ for g in good:
     check(g in rows and rows[g]["status"] in ("ok", "dns_error"), f"{g} scanned from stdin")
 check(len(rows) == len(good) + len(want_errors), f"one row per entry, comments and blanks skipped ({len(rows)})")
 
+# --limit, --sample (deterministic by hash) and top-list lines ("rank,domain").
+names = [f"s{i}.sec.test" for i in range(400)]
+src = os.path.join(work, "many.txt")
+open(src, "w").write("".join(f"{i + 1},{n}\n" for i, n in enumerate(names)))
+r = run(scan_cmd(mtascope, world, os.path.join(work, "limit"), src, "--limit", "7", "--no-smtp"))
+rows = read_rows(os.path.join(work, "limit"))
+check(r.returncode == 0 and [x["domain"] for x in rows] == sorted(names[:7]),
+      "--limit 7 scans the first 7 entries of a top list, ranks stripped")
+got = []
+for k in (1, 2):
+    out = os.path.join(work, f"sample{k}")
+    r = run(scan_cmd(mtascope, world, out, src, "--sample", "0.25", "--no-smtp", "--no-sts"))
+    got.append({x["domain"] for x in read_rows(out)})
+    check(manifest(out)["counters"]["sampled_out"] == 400 - len(got[-1]), "the manifest counts what --sample left out")
+check(got[0] == got[1] and 50 <= len(got[0]) <= 150, f"--sample 0.25 keeps the same quarter each time ({len(got[0])})")
+r = run(scan_cmd(mtascope, world, os.path.join(work, "bad"), src, "--sample", "1.5"))
+check(r.returncode == 2 and "--sample" in r.stderr, "--sample outside (0, 1] is a usage error")
+
 # A resolver that does not answer: every domain still gets a record that says so, and the run completes.
 out = os.path.join(work, "dead")
 r = run([mtascope, "scan", "--out", out, "--no-status", "--resolver", "127.53.9.9:9", "--timeout", "200",

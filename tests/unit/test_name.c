@@ -68,7 +68,10 @@ static void test_reader(void)
                                 "  Example.ORG  \n"
                                 "bad name.com\n"
                                 "good.net # trailing comment\r\n"
-                                "x..y\n";
+                                "x..y\n"
+                                "1,Google.com\n"
+                                "22,bad name\n"
+                                "3,\n";
     struct ds_list_reader r;
     struct ds_entry e;
     FILE *fp = fmemopen((void *)input, sizeof(input) - 1, "r");
@@ -87,6 +90,15 @@ static void test_reader(void)
     CHECK_STR(e.name, "good.net");
     CHECK_INT(ds_list_next(&r, &e), 1);
     CHECK_INT(e.err, DS_NAME_EMPTY_LABEL);
+    /* Top list lines: the rank is dropped, the name checked as usual, the raw line kept. */
+    CHECK_INT(ds_list_next(&r, &e), 1);
+    CHECK_INT(e.err, DS_NAME_OK);
+    CHECK_STR(e.name, "google.com");
+    CHECK_STR(e.raw, "1,Google.com");
+    CHECK_INT(ds_list_next(&r, &e), 1);
+    CHECK_INT(e.err, DS_NAME_BAD_CHAR);
+    CHECK_INT(ds_list_next(&r, &e), 1);
+    CHECK_INT(e.err, DS_NAME_EMPTY);
     CHECK_INT(ds_list_next(&r, &e), 0);
     fclose(fp);
 
