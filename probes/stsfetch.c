@@ -216,11 +216,15 @@ static const char *check_names(const struct fetch *x)
 
 static const char *verify_error(const struct fetch *x)
 {
+    const char *names;
+
     switch (x->x509_error) {
     case 0: /* the chain verified: curl refused the name */
-        return check_names(x) ? check_names(x) : "webpki_name_mismatch";
+        names = check_names(x);
+        return names != NULL ? names : "webpki_name_mismatch";
     case X509_V_ERR_HOSTNAME_MISMATCH:
-        return check_names(x) ? check_names(x) : "webpki_name_mismatch";
+        names = check_names(x);
+        return names != NULL ? names : "webpki_name_mismatch";
     case X509_V_ERR_CERT_HAS_EXPIRED:
     case X509_V_ERR_CERT_NOT_YET_VALID:
         return "webpki_expired";

@@ -23,6 +23,21 @@ def finish(name):
     sys.exit(0 if not FAILED and PASSED[0] > 0 else 1)
 
 
+def world_env(world):
+    """DIR/world.env (KEY='value' lines written by worldgen) as a dict."""
+    env = {}
+    with open(os.path.join(world, "world.env")) as f:
+        for line in f:
+            k, _, v = line.strip().partition("=")
+            env[k] = v.strip("'")
+    return env
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def resolver_args(world):
     args = []
     with open(os.path.join(world, "resolvers.txt")) as f:

@@ -11,13 +11,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import check, finish, manifest, read_rows, run, scan_cmd  # noqa: E402
+from common import check, finish, manifest, read_rows, run, scan_cmd, world_env  # noqa: E402
 
 mtascope, world, work = sys.argv[1], sys.argv[2], sys.argv[3]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
-env = dict(line.strip().split("=", 1) for line in open(os.path.join(world, "world.env")) if "=" in line)
-smtp_port = env["WORLD_SMTP_PORT"].strip("'")
+smtp_port = world_env(world)["WORLD_SMTP_PORT"]
 pid = int(open(os.path.join(world, "run", "ms-smtpd.pid")).read())
 stats_path = os.path.join(world, "smtpd-stats.json")
 

@@ -22,7 +22,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import check, finish, run, scan_cmd  # noqa: E402
+from common import check, finish, read_csv, run, scan_cmd, world_env  # noqa: E402
 
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -91,20 +91,6 @@ KNOWN_DIFFERENCES = [
 def skip(why):
     print(f"test_posttls_finger: skipped: {why}")
     sys.exit(SKIP)
-
-
-def world_env(world):
-    env = {}
-    with open(os.path.join(world, "world.env")) as f:
-        for line in f:
-            k, _, v = line.strip().partition("=")
-            env[k] = v.strip("'")
-    return env
-
-
-def read_csv(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def dane_cases(world):

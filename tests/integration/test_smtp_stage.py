@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import check, finish, manifest, run, scan_cmd  # noqa: E402
+from common import check, finish, manifest, run, scan_cmd, world_env  # noqa: E402
 
 mtascope, world, work = sys.argv[1], sys.argv[2], sys.argv[3]
 here = os.path.dirname(os.path.abspath(__file__))
@@ -18,11 +18,7 @@ checker = os.path.join(here, "..", "world", "check_expected.py")
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 
-env = {}
-with open(os.path.join(world, "world.env")) as f:
-    for line in f:
-        k, _, v = line.strip().partition("=")
-        env[k] = v.strip("'")
+env = world_env(world)
 smtp_port = env["WORLD_SMTP_PORT"]
 pid = int(open(os.path.join(world, "run", "ms-smtpd.pid")).read())
 stats_path = os.path.join(world, "smtpd-stats.json")

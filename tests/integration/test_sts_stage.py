@@ -29,7 +29,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import check, finish, run, scan_cmd  # noqa: E402
+from common import check, finish, read_csv, run, scan_cmd, world_env  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECKER = os.path.join(HERE, "..", "world", "check_expected.py")
@@ -110,20 +110,6 @@ KNOWN_DIFFERENCES = [
 
 
 # ---------------------------------------------------------------- set-up
-
-def world_env(world):
-    env = {}
-    with open(os.path.join(world, "world.env")) as f:
-        for line in f:
-            k, _, v = line.strip().partition("=")
-            env[k] = v.strip("'")
-    return env
-
-
-def read_csv(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
 
 def log_size(path):
     return os.path.getsize(path) if os.path.exists(path) else 0
