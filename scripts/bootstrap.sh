@@ -9,6 +9,9 @@ PACKAGES=(
   nsd unbound ldnsutils bind9-dnsutils lmdb-utils dnsperf python3 procps openssl ca-certificates
   postfix
   nginx postfix-mta-sts-resolver
+  zlib1g-dev libidn2-dev libpsl-dev publicsuffix
+  slurm-wlm munge
+  chromium
 )
 
 missing=()
@@ -30,7 +33,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# policy-rc.d keeps the packaged nsd/unbound/postfix/nginx/mta-sts-daemon services from starting on
+# policy-rc.d keeps the packaged nsd/unbound/postfix/nginx/mta-sts-daemon/munge/slurm services from starting on
 # the machine's ports 53, 25, 80, 443 and 8461: the test world runs its own instances on
 # 127.53.0.0/16, 127.62.0.0/16 and 127.63.0.0/16 (nginx: tests/world/sts/), and only the
 # mta-sts-query client of postfix-mta-sts-resolver is used.
