@@ -65,7 +65,7 @@ struct rpt_section {
 };
 
 struct rpt_fact {
-    char *key;   /* "scan date", "input", "resolvers", "options", ... */
+    char *key; /* "scan date", "input", "resolvers", "options", ... */
     char *value;
 };
 
