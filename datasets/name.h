@@ -19,7 +19,8 @@
     XX(NON_ASCII, "non_ascii")                                                                     \
     XX(HYPHEN, "label_hyphen")                                                                     \
     XX(IP_LITERAL, "ip_literal")                                                                   \
-    XX(LINE_TOO_LONG, "line_too_long")
+    XX(LINE_TOO_LONG, "line_too_long")                                                             \
+    XX(PUBLIC_SUFFIX, "public_suffix")
 
 enum ds_name_err {
 #define XX(name, str) DS_NAME_##name,

@@ -14,6 +14,7 @@ struct scan_counters {
     uint64_t skipped_duplicate; /* the same name again while the first was in flight */
     uint64_t excluded;          /* on the exclusion list: recorded as excluded, not scanned */
     uint64_t sampled_out;       /* left out by --sample (no record) */
+    uint64_t sharded_out;       /* another shard's entries under --shard K/N (no record here) */
     uint64_t exclude_reloads;   /* successful SIGHUP reloads of the exclusion list */
     uint64_t inflight;
 };

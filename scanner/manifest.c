@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 
 #include "common/error.h"
+#include "datasets/psl.h"
+#include "datasets/shard.h"
 #include "output/json.h"
 #include "probes/tlsctx.h"
 #include "output/record.h"
@@ -32,13 +34,14 @@ static void put_counters(struct ms_buf *b, const struct scan_counters *c, uint64
                   "\"counters\":{\"input_entries\":%llu,\"input_errors\":%llu,"
                   "\"domains_scanned\":%llu,\"dns_errors\":%llu,\"skipped_recorded\":%llu,"
                   "\"skipped_duplicate\":%llu,\"excluded\":%llu,\"sampled_out\":%llu,"
-                  "\"exclude_reloads\":%llu,"
+                  "\"sharded_out\":%llu,\"exclude_reloads\":%llu,"
                   "\"records_total\":%llu}",
                   (unsigned long long)c->lines, (unsigned long long)c->input_errors,
                   (unsigned long long)c->done, (unsigned long long)c->dns_errors,
                   (unsigned long long)c->skipped_recorded, (unsigned long long)c->skipped_duplicate,
                   (unsigned long long)c->excluded, (unsigned long long)c->sampled_out,
-                  (unsigned long long)c->exclude_reloads, (unsigned long long)total);
+                  (unsigned long long)c->sharded_out, (unsigned long long)c->exclude_reloads,
+                  (unsigned long long)total);
 }
 
 static void put_resolvers(struct ms_buf *b, const struct scan_manifest *m)
@@ -69,6 +72,24 @@ static void put_resources(struct ms_buf *b)
                   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
 }
 
+/*
+ * What decides which names this run scanned: a merge of shards checks that
+ * these agree (the partition depends on the public suffix list in use).
+ */
+static void put_input(struct ms_buf *b, const struct scan_opts *o)
+{
+    char shard[32];
+
+    snprintf(shard, sizeof(shard), "%u/%u", o->shard_k, o->shard_n ? o->shard_n : 1);
+    ms_buf_puts(b, ",\n\"input\":{");
+    kv(b, "shard", shard);
+    ms_buf_putc(b, ',');
+    kv(b, "shard_function", DS_SHARD_FUNCTION);
+    ms_buf_putc(b, ',');
+    kv(b, "public_suffix_list", ds_psl_describe());
+    ms_buf_printf(b, ",\"registered_only\":%s}", o->registered_only ? "true" : "false");
+}
+
 static void build(struct ms_buf *b, const struct scan_manifest *m)
 {
     char t0[32], t1[32];
@@ -87,6 +108,7 @@ static void build(struct ms_buf *b, const struct scan_manifest *m)
     scan_opts_json(m->opts, b);
     ms_buf_puts(b, ",\n\"libraries\":");
     scan_versions_json(b);
+    put_input(b, m->opts);
     ms_buf_puts(b, ",\n");
     kv(b, "started_at", t0);
     ms_buf_puts(b, ",\n");

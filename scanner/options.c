@@ -8,9 +8,13 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "datasets/shard.h"
 #include "output/json.h"
 
-/* XX(long name, has_arg, short, metavar, help) — the one place an option is described. */
+/*
+ * XX(long name, has_arg, short, metavar, help) — the one place an option is described. A NULL
+ * help leaves the option out of --help (its partner's help names it) so --help fits a screen.
+ */
 #define SCAN_OPT_MAP(XX)                                                                           \
     XX("out", 1, 'o', "DIR", "write the results to DIR (required)")                                \
     XX("resolver", 1, 'r', "ADDR[:PORT]",                                                          \
@@ -21,15 +25,17 @@
     XX("concurrency", 1, 'c', "N", "domains in flight (500)")                                      \
     XX("limit", 1, 'l', "N", "read at most N input entries")                                       \
     XX("sample", 1, 'p', "P", "keep a share P of names, by hash (0<P<=1)")                         \
+    XX("shard", 1, 'k', "K/N", "only shard K of N (0<=K<N), by registered domain")                 \
+    XX("registered-only", 0, 'g', NULL, "scan registered domains only (deduped)")                  \
     XX("timeout", 1, 't', "MS", "DNS timeout per try (2000)")                                      \
     XX("retries", 1, 'R', "N", "DNS retries, on the next resolver (2)")                            \
     XX("max-hosts", 1, 'H', "N", "MX hosts cached (100000)")                                       \
-    XX("no-smtp", 0, 'n', NULL, "DNS only: no STARTTLS probes")                                    \
-    XX("no-sts", 0, 'N', NULL, "no MTA-STS policy fetches")                                        \
-    XX("https-port", 1, 'W', "PORT", "policy host HTTPS port (443; test worlds)")                  \
+    XX("no-smtp", 0, 'n', NULL, "DNS only, no STARTTLS (--no-sts: no policies)")                   \
+    XX("no-sts", 0, 'N', NULL, NULL)                                                               \
+    XX("https-port", 1, 'W', "PORT", NULL)                                                         \
     XX("ehlo-name", 1, 'e', "NAME", "EHLO name (this host's name)")                                \
     XX("ca-file", 1, 'C', "FILE", "PKIX trust anchors (system store)")                             \
-    XX("smtp-port", 1, 'P', "PORT", "SMTP port to probe (25)")                                     \
+    XX("smtp-port", 1, 'P', "PORT", "SMTP port (25); --https-port PORT (443)")                     \
     XX("per-ip-conns", 1, 'j', "N", "connections at once per IP (1)")                              \
     XX("per-ip-rate", 1, 'J', "R", "new connections/s per IP (1)")                                 \
     XX("max-conns", 1, 'm', "N", "SMTP connections at once in all (200)")                          \
@@ -37,10 +43,10 @@
     XX("allow-private", 0, 'A', NULL, "also probe private/reserved addresses")                     \
     XX("exclude", 1, 'x', "FILE", "domains and CIDRs never scanned (SIGHUP reloads)")              \
     XX("resume", 0, 'u', NULL, "continue the scan already in DIR")                                 \
-    XX("status", 0, 's', NULL, "status line each second (default on a tty)")                       \
-    XX("no-status", 0, 'S', NULL, "no status line")                                                \
-    XX("verbose", 0, 'v', NULL, "more logging (repeatable)")                                       \
-    XX("quiet", 0, 'Q', NULL, "log errors only")                                                   \
+    XX("status", 0, 's', NULL, "status line each second (on a tty; --no-status)")                  \
+    XX("no-status", 0, 'S', NULL, NULL)                                                            \
+    XX("verbose", 0, 'v', NULL, "more logging, repeatable (--quiet: errors only)")                 \
+    XX("quiet", 0, 'Q', NULL, NULL)                                                                \
     XX("help", 0, 'h', NULL, "this help")
 
 static const struct option long_opts[] = {
@@ -49,20 +55,29 @@ static const struct option long_opts[] = {
 #undef XX
         {NULL, 0, NULL, 0}};
 
+static const struct {
+    const char *name, *meta, *help;
+    char sh;
+} help_rows[] = {
+#define XX(name, arg, sh, meta, help) {name, meta, help, sh},
+    SCAN_OPT_MAP(XX)
+#undef XX
+};
+
 static void print_help(FILE *fp)
 {
     fputs("usage: mtascope scan [options] INPUT    (one domain a line; '-' is stdin)\n"
           "MX, TLSA, MTA-STS and TLS-RPT records, then STARTTLS/DANE/PKIX on each MX.\n",
           fp);
-#define XX(name, arg, sh, meta, help)                                                              \
-    {                                                                                              \
-        char left[40];                                                                             \
-        snprintf(left, sizeof(left), "-%c, --%s%s%s", sh, name, meta ? " " : "",                   \
-                 meta ? meta : "");                                                                \
-        fprintf(fp, "  %-28s %s\n", left, help);                                                   \
+    for (size_t i = 0; i < sizeof(help_rows) / sizeof(help_rows[0]); i++) {
+        char left[40];
+
+        if (help_rows[i].help == NULL)
+            continue;
+        snprintf(left, sizeof(left), "-%c, --%s%s%s", help_rows[i].sh, help_rows[i].name,
+                 help_rows[i].meta ? " " : "", help_rows[i].meta ? help_rows[i].meta : "");
+        fprintf(fp, "  %-28s %s\n", left, help_rows[i].help);
     }
-    SCAN_OPT_MAP(XX)
-#undef XX
 }
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -170,6 +185,13 @@ static int apply(struct scan_opts *o, int c, const char *arg)
         o->sample = f;
         return 0;
     }
+    case 'k':
+        if (ds_shard_parse(arg, &o->shard_k, &o->shard_n) != 0)
+            return bad_value("shard", arg);
+        return 0;
+    case 'g':
+        o->registered_only = 1;
+        return 0;
     case 'n':
         o->smtp = 0;
         return 0;
@@ -308,6 +330,8 @@ void scan_opts_json(const struct scan_opts *o, struct ms_buf *b)
                   o->rsv.qps_per_upstream, o->rsv.max_inflight, o->concurrency, o->rsv.timeout_ms,
                   o->rsv.retries, o->rsv.backoff_ms, (unsigned)o->rsv.edns_size, o->max_hosts,
                   o->resume ? "true" : "false", (unsigned long long)o->limit, o->sample);
+    ms_buf_printf(b, "\"shard\":\"%u/%u\",\"registered_only\":%s,", o->shard_k,
+                  o->shard_n ? o->shard_n : 1, o->registered_only ? "true" : "false");
     ms_buf_printf(b, "\"smtp\":%s,\"smtp_port\":%u,\"sts\":%s,\"https_port\":%u,\"ehlo_name\":",
                   o->smtp ? "true" : "false", (unsigned)o->smtp_port, o->sts ? "true" : "false",
                   (unsigned)o->https_port);

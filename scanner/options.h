@@ -12,10 +12,12 @@ struct scan_opts {
     const char *out_dir;
     struct rsv_opts rsv;
     int concurrency;
-    uint64_t limit; /* entries read at most; 0: all */
-    double sample;  /* fraction of names kept, by hash (1: all) */
-    int smtp;       /* run the STARTTLS stage */
-    int sts;        /* fetch MTA-STS policies */
+    uint64_t limit;            /* entries read at most; 0: all */
+    double sample;             /* fraction of names kept, by hash (1: all) */
+    uint32_t shard_k, shard_n; /* --shard K/N; shard_n 0: not sharded (the whole input) */
+    int registered_only;       /* reduce names to their registered domains */
+    int smtp;                  /* run the STARTTLS stage */
+    int sts;                   /* fetch MTA-STS policies */
     uint16_t https_port;
     uint16_t smtp_port;
     const char *ehlo_name;

@@ -16,6 +16,8 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "datasets/listreader.h"
+#include "datasets/psl.h"
+#include "datasets/shard.h"
 #include "output/csv.h"
 #include "output/record.h"
 #include "output/store.h"
@@ -233,6 +235,57 @@ static int sampled(const struct pipeline *p, const struct ds_entry *e)
     return (double)ms_hash_str(key) < p->o->sample * 4294967296.0;
 }
 
+/*
+ * --registered-only: the name becomes its registered domain (the first line
+ * naming it is the one recorded; later ones are duplicates). A name that is a
+ * public suffix itself has none: an input error, so nothing is dropped.
+ */
+static void reduce_to_registered(struct ds_entry *e)
+{
+    char reg[DS_NAME_MAX + 1];
+
+    if (ds_psl_registered(e->name, reg, sizeof(reg)) == 0)
+        memcpy(e->name, reg, strlen(reg) + 1);
+    else
+        e->err = DS_NAME_PUBLIC_SUFFIX;
+}
+
+/*
+ * --shard K/N: whether the entry belongs to this shard. Names go by their
+ * registered domain, so one organisation's names meet in one shard; input
+ * errors by their raw line, so each still gets exactly one record in all.
+ */
+static int in_shard(const struct pipeline *p, const struct ds_entry *e)
+{
+    char key[DS_NAME_MAX + 1];
+
+    if (p->o->shard_n <= 1)
+        return 1;
+    if (e->err == DS_NAME_OK || e->err == DS_NAME_PUBLIC_SUFFIX) {
+        ds_shard_key(e->name, key);
+        return ds_shard_of(key, p->o->shard_n) == p->o->shard_k;
+    }
+    return ds_shard_of(e->raw, p->o->shard_n) == p->o->shard_k;
+}
+
+/* One entry read: reduce, sample, shard, then record an input error or start the domain. */
+static void route_entry(struct pipeline *p, struct ds_entry *e)
+{
+    if (e->err == DS_NAME_OK && p->o->registered_only)
+        reduce_to_registered(e);
+    if (!sampled(p, e))
+        p->c.sampled_out++;
+    else if (!in_shard(p, e))
+        p->c.sharded_out++;
+    else if (e->err != DS_NAME_OK)
+        record_input_error(p, e);
+    else if (start_domain(p, e) != 0) {
+        ms_error("out of memory for a domain; stopping input");
+        p->failed = 1;
+        p->eof = 1;
+    }
+}
+
 static void on_feed(uv_idle_t *h)
 {
     struct pipeline *p = h->data;
@@ -256,15 +309,7 @@ static void on_feed(uv_idle_t *h)
             return;
         }
         p->c.lines++;
-        if (!sampled(p, &p->entry))
-            p->c.sampled_out++;
-        else if (p->entry.err != DS_NAME_OK)
-            record_input_error(p, &p->entry);
-        else if (start_domain(p, &p->entry) != 0) {
-            ms_error("out of memory for a domain; stopping input");
-            p->failed = 1;
-            p->eof = 1;
-        }
+        route_entry(p, &p->entry);
     }
 }
 
@@ -522,6 +567,45 @@ static int setup_smtp(struct pipeline *p)
     return mxp_create(&p->env.mxp, &p->loop, &mo);
 }
 
+/*
+ * The store's meta says which part of the input it holds, for `mtascope merge`
+ * (shards must belong together) and for --resume, which must not continue a
+ * store under another partition: that would leave names recorded twice or not
+ * at all. A changed public suffix list moves some names between shards: said,
+ * not refused (the merge tool decides).
+ */
+static int put_input_meta(struct pipeline *p)
+{
+    char shard[32];
+    const char *keys[] = {"shard", "shard_function", "registered_only", "public_suffix_list"};
+    const char *vals[4];
+    struct ms_buf v;
+    int rc = 0;
+
+    snprintf(shard, sizeof(shard), "%u/%u", p->o->shard_k, p->o->shard_n ? p->o->shard_n : 1);
+    vals[0] = shard;
+    vals[1] = DS_SHARD_FUNCTION;
+    vals[2] = p->o->registered_only ? "true" : "false";
+    vals[3] = ds_psl_describe();
+    ms_buf_init(&v);
+    for (int i = 0; i < 4 && rc == 0; i++) {
+        if (p->o->resume && out_store_meta_get(p->store, keys[i], &v) == 0 &&
+            strcmp(ms_buf_cstr(&v), vals[i]) != 0) {
+            if (i < 3) {
+                ms_error("%s was scanned with %s %s, not %s: refusing to resume", p->o->out_dir,
+                         keys[i], ms_buf_cstr(&v), vals[i]);
+                rc = MS_EINVAL;
+                break;
+            }
+            ms_warn("%s was scanned with public suffix list %s, now %s", p->o->out_dir,
+                    ms_buf_cstr(&v), vals[i]);
+        }
+        rc = out_store_meta_put(p->store, keys[i], vals[i]);
+    }
+    ms_buf_free(&v);
+    return rc;
+}
+
 static int setup(struct pipeline *p)
 {
     struct out_store_opts so;
@@ -541,6 +625,8 @@ static int setup(struct pipeline *p)
     so.committed_cb = on_committed;
     so.cb_arg = p;
     rc = out_store_open(&p->store, p->o->out_dir, &p->loop, &so);
+    if (rc == 0)
+        rc = put_input_meta(p);
     if (rc == 0)
         rc = rsv_create(&p->env.rsv, &p->loop, &p->o->rsv);
     if (rc == 0)
@@ -585,6 +671,7 @@ static void teardown(struct pipeline *p)
     ms_buf_free(&p->enc);
     if (p->in != NULL && p->in != stdin)
         fclose(p->in);
+    ds_psl_shutdown();
 }
 
 int scan_run(const struct scan_opts *o, int argc, char **argv)

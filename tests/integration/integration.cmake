@@ -40,3 +40,10 @@ add_test(NAME integration.sts_stage
   COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_sts_stage.py $<TARGET_FILE:mtascope>
           ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-sts-stage $<TARGET_FILE:ms-port25>)
 set_tests_properties(integration.sts_stage PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)
+
+# --shard K/N and --registered-only: four shards are disjoint, their union is a single scan, one registered
+# domain's names share a shard, and the partition is recorded in the manifest and the store's meta.
+add_test(NAME integration.shard
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_shard.py $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-shard)
+set_tests_properties(integration.shard PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)
