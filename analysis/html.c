@@ -209,7 +209,8 @@ static void write_table(struct ms_buf *b, const struct rpt_section *s, const str
     ms_buf_puts(b, "\" class=\"report-table\">\n<figcaption><h3>");
     rpt_esc(b, t->title, 0);
     ms_buf_puts(b, "</h3></figcaption>\n");
-    rpt_svg_chart(b, t);
+    if (t->nrows > 0) /* an empty table says "No data." itself */
+        rpt_svg_chart(b, t);
     write_grid(b, t);
     if (t->note != NULL) {
         ms_buf_puts(b, "<p class=\"note\">");

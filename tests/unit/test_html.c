@@ -52,6 +52,8 @@ static void build(struct rpt_report *r)
     rpt_set_share(&row[1], 1, 100000);
     rpt_set_number(r, &row[3], 2.5, NULL);
     t = rpt_table(r, s, "empty", "An empty table", NULL, RPT_CHART_STACKED, cols2);
+    t = rpt_table(r, s, "text", "Nothing to draw", NULL, RPT_CHART_BAR, cols2);
+    rpt_set_text(r, &rpt_row(r, t, "only")[1], "words");
     s = rpt_section(r, "trends", "Trends", NULL);
     t = rpt_table(r, s, "trend", "Trend", "of domains scanned", RPT_CHART_LINE, cols2);
     row = rpt_row(r, t, "2026-11-16");
@@ -92,7 +94,8 @@ static void test_figures(const char *html)
         "<h2>Methodology</h2>",
         "<a href=\"#s-headline\">Headline adoption</a>",
         "<figure id=\"t-headline-adoption\"",
-        "<figure id=\"t-headline-empty\"",
+        "<figure id=\"t-headline-empty\" class=\"report-table\">\n<figcaption><h3>An empty "
+        "table</h3></figcaption>\n<div class=\"scroll\">",
         "<figure id=\"t-trends-trend\"",
         "<h3>An empty table</h3>",
         "<th scope=\"col\">domains</th>",
@@ -106,7 +109,7 @@ static void test_figures(const char *html)
         "5 of 100 (5.0%)</td>",
         "<p class=\"note\">of domains scanned</p>",
         "<td class=\"nodata\" colspan=\"3\">No data.</td>",
-        "<p class=\"nodata\">No data to chart.</p>",
+        "<h3>Nothing to draw</h3></figcaption>\n<p class=\"nodata\">No data to chart.</p>",
         "<svg class=\"chart chart-bar\"",
         "<svg class=\"chart chart-line\"",
         "n of d (p%)",
@@ -145,7 +148,7 @@ static void test_structure(const char *html)
     CHECK(mc_tags_balanced(html) == 0);
     CHECK_INT(mc_count(html, "<html"), 1);
     CHECK_INT(mc_count(html, "<body>"), 1);
-    CHECK_INT(mc_count(html, "<table class=\"sortable\">"), 3);
+    CHECK_INT(mc_count(html, "<table class=\"sortable\">"), 4);
     CHECK_INT(mc_count(html, "<section"), 3);
     /* The inline style and script are exactly what the policy lets run. */
     CHECK(policy_admits(html, "<style>", "</style>"));
