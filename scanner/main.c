@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis/report.h"
 #include "common/strbuf.h"
 #include "scanner/options.h"
 #include "scanner/pipeline.h"
@@ -13,9 +14,11 @@ static void usage(FILE *fp)
           "\n"
           "commands:\n"
           "  scan [options] INPUT   scan the domains in INPUT ('-' for stdin)\n"
+          "  report DIR... --out F  adoption report of one or more scans\n"
           "  version                print the version and library versions\n"
           "\n"
-          "'mtascope scan --help' lists the scan options; see also mtascope(1).\n",
+          "'mtascope scan --help' and 'mtascope report --help' list the options;\n"
+          "see also mtascope(1).\n",
           fp);
 }
 
@@ -45,6 +48,8 @@ int main(int argc, char **argv)
             return rc == 1 ? 0 : 2;
         return scan_run(&o, argc, argv);
     }
+    if (strcmp(argv[1], "report") == 0)
+        return rpt_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0) {
         usage(stdout);

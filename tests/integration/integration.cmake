@@ -57,3 +57,10 @@ add_test(NAME integration.report_html
           ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-report-html $<TARGET_FILE:ms-report-sample>)
 set_tests_properties(integration.report_html PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600
                      SKIP_RETURN_CODE 77)
+
+# `mtascope report` over two scans of the world: every figure against counts computed from
+# domains.csv and mx.csv in Python, the trend table, and the Markdown and CSV forms.
+add_test(NAME integration.report
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_report.py $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-report)
+set_tests_properties(integration.report PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)
