@@ -126,8 +126,7 @@ static int render(const struct rpt_report *r, const char *format, FILE *fp)
         return rpt_write_json(r, fp);
     if (strcmp(format, "csv") == 0)
         return rpt_write_csv(r, fp);
-    ms_error("report: the HTML writer is not part of this build yet");
-    return MS_EINVAL;
+    return rpt_write_html(r, fp);
 }
 
 /* Writes the report to FILE.tmp and renames it, so FILE is never seen half-written. */

@@ -10,7 +10,7 @@
    from the latest scan's domains.csv and mx.csv (report_figures.py, the definitions of
    docs/report.md): each row's count and denominator, and that no table row goes unchecked.
 3. The trend table: one row per scan, oldest first, each row's figures those of its own scan.
-4. The same report as Markdown and CSV holds the same numbers; usage errors exit 2.
+4. The same report as Markdown, CSV and HTML holds the same numbers; usage errors exit 2.
 Prints "test_report: N passed, M failed".
 """
 import csv
@@ -97,6 +97,12 @@ def check_md_csv(mtascope, work, dirs, rep):
     check(r.returncode == 0, f"report --out x.md exits 0 ({r.stderr[-300:]})")
     r = run([mtascope, "report", *dirs, "--out", csv_path])
     check(r.returncode == 0, f"report --out x.csv exits 0 ({r.stderr[-300:]})")
+    html_path = os.path.join(work, "report.html")
+    r = run([mtascope, "report", *dirs, "--out", html_path])
+    check(r.returncode == 0, f"report --out x.html exits 0 ({r.stderr[-300:]})")
+    html = open(html_path).read() if r.returncode == 0 else ""
+    check("<svg" in html and "http://" not in html.replace("http://www.w3.org/2000/svg", ""),
+          "the HTML report draws inline SVG and fetches nothing")
     md = open(md_path).read()
     with open(csv_path, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -117,6 +123,7 @@ def check_md_csv(mtascope, work, dirs, rep):
                           f"csv {t['id']}/{row[0]}/{col} = {cell}")
                     text = f"{cell['n']} of {cell['denom']} ("
                     check(text in md, f"markdown shows {text}")
+                    check(text in html, f"html shows {text}")
     check(cells > 50, f"the csv/markdown comparison covered {cells} shares")
     check(any(r["section"] == "methodology" and r["row"] == "input" for r in rows),
           "csv carries the methodology")
