@@ -64,5 +64,6 @@ add_test(NAME integration.report
   COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_report.py $<TARGET_FILE:mtascope>
           ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-report)
 set_tests_properties(integration.report PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)
-# Both fetch every policy of the world, and sts_stage counts the fetches in nginx's log.
-set_tests_properties(integration.sts_stage integration.report PROPERTIES RESOURCE_LOCK world_https)
+# These fetch every policy of the world, and sts_stage counts the fetches in nginx's log.
+set_tests_properties(integration.sts_stage integration.report integration.report_html
+                     PROPERTIES RESOURCE_LOCK world_https)
