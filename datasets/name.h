@@ -20,7 +20,9 @@
     XX(HYPHEN, "label_hyphen")                                                                     \
     XX(IP_LITERAL, "ip_literal")                                                                   \
     XX(LINE_TOO_LONG, "line_too_long")                                                             \
-    XX(PUBLIC_SUFFIX, "public_suffix")
+    XX(PUBLIC_SUFFIX, "public_suffix")                                                             \
+    XX(IDNA_INVALID, "idna_invalid")                                                               \
+    XX(ALABEL_INVALID, "alabel_invalid")
 
 enum ds_name_err {
 #define XX(name, str) DS_NAME_##name,
@@ -34,8 +36,14 @@ const char *ds_name_errstr(enum ds_name_err e);
 /*
  * Checks `in` (len bytes, not NUL-terminated) as a hostname (RFC 1123 §2.1
  * letter-digit-hyphen labels), lowercases it and drops one trailing dot.
+ * A name with bytes >= 0x80 is read as UTF-8 and converted to A-labels by
+ * IDNA2008 (RFC 5891 §5, libidn2 with NFC and UTS #46 non-transitional
+ * mapping: "Bär.example" -> "xn--br-via.example"); a label given as an A-label
+ * ("xn--...") must be one IDNA2008 accepts (it decodes, and encodes back to
+ * itself). Pure-ASCII names without "xn--" labels are not passed to IDNA, so
+ * LDH names IDNA2008 reserves (hyphens in the 3rd and 4th position) stay valid.
  * On DS_NAME_OK `out` (DS_NAME_MAX + 1 bytes) holds the NUL-terminated name;
- * otherwise its content is unspecified.
+ * otherwise its content is unspecified. Any thread.
  */
 enum ds_name_err ds_name_normalise(const char *in, size_t len, char *out);
 

@@ -25,18 +25,20 @@ check(r.returncode == 1 and "does-not-exist" in r.stderr, "a missing input file 
 # Malformed lines and stdin: each bad line gets an input_error record with its reason; good lines are scanned.
 good = catalogue_names(world)[:3]
 lines = good + ["bad..name", "-lead.test", "two words.test", "x" * 70 + ".test", "192.0.2.1", "caf\u00e9.test",
-                "# a comment", "", "   "]
+                "\u2603.test", "xn--zz.test", "# a comment", "", "   "]
 out = os.path.join(work, "stdin")
 r = run(scan_cmd(mtascope, world, out, "-"), input="\n".join(lines) + "\n")
 check(r.returncode == 0, f"stdin scan exits 0 ({r.stderr[-300:]})")
 rows = {row["domain"]: row for row in read_rows(out)}
 want_errors = {"!bad..name": "empty_label", "!-lead.test": "label_hyphen", "!two\\x20words.test": "bad_char",
                "!" + "x" * 70 + ".test": "label_too_long", "!192.0.2.1": "ip_literal",
-               "!caf\\xc3\\xa9.test": "non_ascii"}
+               "!\\xe2\\x98\\x83.test": "idna_invalid", "!xn--zz.test": "alabel_invalid"}
 for key, code in want_errors.items():
     row = rows.get(key)
     check(row is not None and row["status"] == "input_error" and row["error"] == code,
           f"{key!r} is an input_error {code} (got {row and (row['status'], row['error'])})")
+# IDNA2008: a U-label name is scanned as its A-label.
+good = good + ["xn--caf-dma.test"]
 for g in good:
     check(g in rows and rows[g]["status"] in ("ok", "dns_error"), f"{g} scanned from stdin")
 check(len(rows) == len(good) + len(want_errors), f"one row per entry, comments and blanks skipped ({len(rows)})")

@@ -24,7 +24,34 @@ static const struct {
     {"a-.b", DS_NAME_HYPHEN, NULL},
     {"a_b.c", DS_NAME_BAD_CHAR, NULL},
     {"*.c", DS_NAME_BAD_CHAR, NULL},
-    {"b\xc3\xa4r.de", DS_NAME_NON_ASCII, NULL},
+    /* IDNA2008: U-labels become A-labels (NFC, UTS #46 non-transitional mapping). */
+    {"b\xc3\xa4r.de", DS_NAME_OK, "xn--br-via.de"},
+    {"B\xc3\x84R.De.", DS_NAME_OK, "xn--br-via.de"},
+    {"fa\xc3\x9f.de", DS_NAME_OK, "xn--fa-hia.de"}, /* non-transitional: not "fass.de" */
+    {"caf\xc3\xa9.test", DS_NAME_OK, "xn--caf-dma.test"},
+    {"cafe\xcc\x81.test", DS_NAME_OK, "xn--caf-dma.test"}, /* NFC joins e + U+0301 */
+    {"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e.jp", DS_NAME_OK, "xn--wgv71a119e.jp"},
+    {"mail.\xe5\x85\xac\xe5\x8f\xb8.cn", DS_NAME_OK, "mail.xn--55qx5d.cn"},
+    {"a\xe3\x80\x82"
+     "b.test",
+     DS_NAME_OK, "a.b.test"},                           /* U+3002 ideographic full stop */
+    {"\xe2\x98\x83.com", DS_NAME_IDNA_INVALID, NULL},   /* U+2603 snowman: DISALLOWED */
+    {"x\xe2\x80\x8dy.com", DS_NAME_IDNA_INVALID, NULL}, /* ZWJ without context (RFC 5892 A.2) */
+    {"\xff\xfe.test", DS_NAME_NON_ASCII, NULL},         /* not UTF-8 */
+    {"b\xc3\xa4r_x.test", DS_NAME_BAD_CHAR, NULL},      /* converted, then not LDH */
+    {"\xc3\xa4.\xc3\xa4\xc3\xa4..test", DS_NAME_EMPTY_LABEL, NULL},
+    /* A-labels given as such must decode and round-trip. */
+    {"xn--br-via.de", DS_NAME_OK, "xn--br-via.de"},
+    {"XN--55QX5D.CN", DS_NAME_OK, "xn--55qx5d.cn"},
+    {"www.xn--br-via.de", DS_NAME_OK, "www.xn--br-via.de"},
+    {"xn--zz.test", DS_NAME_ALABEL_INVALID, NULL},   /* not Punycode */
+    {"xn--.test", DS_NAME_ALABEL_INVALID, NULL},     /* empty */
+    {"xn--a.test", DS_NAME_ALABEL_INVALID, NULL},    /* decodes to a non-character */
+    {"xn--n3h.com", DS_NAME_ALABEL_INVALID, NULL},   /* the snowman again, as an A-label */
+    {"xn--ls8h.test", DS_NAME_ALABEL_INVALID, NULL}, /* an emoji: DISALLOWED */
+    /* Pure LDH names never go through IDNA: R-LDH labels and "xn" inside a label stay valid. */
+    {"ab--c.test", DS_NAME_OK, "ab--c.test"},
+    {"axn--b.test", DS_NAME_OK, "axn--b.test"},
     {"192.0.2.1", DS_NAME_IP_LITERAL, NULL},
     {"2001:db8::1", DS_NAME_IP_LITERAL, NULL},
     {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", DS_NAME_LABEL_TOO_LONG,
@@ -48,6 +75,29 @@ static void test_names(void)
         longname[i] = '.';
     CHECK_INT(ds_name_normalise(longname, 253, out), DS_NAME_OK);
     CHECK_INT(ds_name_normalise(longname, 254, out), DS_NAME_TOO_LONG);
+    /* A U-label of 30 distinct CJK characters (90 bytes) has a 68-octet A-label: too long. */
+    {
+        char u[200];
+        size_t n = 0;
+        for (unsigned i = 0; i < 30; i++) {
+            unsigned cp = 0x4e00 + i * 37; /* three bytes of UTF-8 each */
+            u[n++] = (char)(0xe0 | (cp >> 12));
+            u[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            u[n++] = (char)(0x80 | (cp & 0x3f));
+        }
+        memcpy(u + n, ".test", 6);
+        CHECK_STR(ds_name_errstr(ds_name_normalise(u, strlen(u), out)), "label_too_long");
+        /* 25 of them (75 bytes) fit: 53 octets. */
+        memmove(u + 75, u + 90, 6);
+        CHECK_STR(ds_name_errstr(ds_name_normalise(u, strlen(u), out)), "ok");
+        CHECK_INT(strlen(out), 4 + 53 + 5);
+        /* 200 labels of one U-label each: the name is too long as A-labels, and as bytes. */
+        memset(longname, 0, sizeof(longname));
+        for (int i = 0; i < 290; i += 3)
+            memcpy(longname + i, "\xc3\xa4.", 3);
+        CHECK_STR(ds_name_errstr(ds_name_normalise(longname, 291, out)), "name_too_long");
+        CHECK_STR(ds_name_errstr(ds_name_normalise(longname, 42, out)), "ok");
+    }
 }
 
 static void test_escape(void)
