@@ -261,6 +261,45 @@ static void top_table(struct rpt_report *r, struct rpt_section *s, const struct 
     free(v);
 }
 
+static void group_row(struct rpt_report *r, struct rpt_table *t, const char *label,
+                      const uint64_t *v, uint64_t mail)
+{
+    struct rpt_cell *c = rpt_row(r, t, label);
+
+    if (c == NULL)
+        return;
+    rpt_set_share(&c[1], v[RPT_G_DOMAINS], mail);
+    for (int i = RPT_G_STARTTLS_ALL; i < RPT_G__COUNT; i++)
+        rpt_set_share(&c[1 + i], v[i], v[RPT_G_DOMAINS]);
+}
+
+/* Groups (public suffixes, providers) by domains: the top N, then the rest summed as one row. */
+static void group_table(struct rpt_report *r, struct rpt_section *s, const struct rpt_countmap *m,
+                        uint64_t mail, const char *id, const char *title, const char *note,
+                        const char *group, size_t top)
+{
+    const char *cols[] = {group,         "domains",    "STARTTLS on all MX", "MTA-STS",
+                          "DANE (TLSA)", "DANE valid", "TLS-RPT valid",      NULL};
+    struct rpt_table *t = rpt_table(r, s, id, title, note, RPT_CHART_STACKED, cols);
+    const struct rpt_countmap_entry **v = rpt_countmap_sorted(m);
+    uint64_t rest[RPT_G__COUNT];
+
+    if (m->n > 0 && v == NULL)
+        r->oom = 1;
+    memcpy(rest, m->other, sizeof(rest));
+    for (size_t i = 0; i < m->n && v != NULL; i++) {
+        if (i < top) {
+            group_row(r, t, *v[i]->key ? v[i]->key : "(none)", v[i]->vals, mail);
+            continue;
+        }
+        for (int k = 0; k < RPT_G__COUNT; k++)
+            rest[k] += v[i]->vals[k];
+    }
+    if (rest[RPT_G_DOMAINS] > 0)
+        group_row(r, t, "(others)", rest, mail);
+    free(v);
+}
+
 static void breakdowns(struct rpt_report *r, const struct rpt_tally *t, size_t top)
 {
     static const char *const vcols[] = {"TLS version", "MX addresses", NULL};
@@ -270,6 +309,15 @@ static void breakdowns(struct rpt_report *r, const struct rpt_tally *t, size_t t
         "MX addresses are counted once per domain that uses them (rows of mx.csv), so each "
         "share is weighted by the domains a host serves.");
 
+    group_table(r, s, &t->suffixes, t->n[RPT_N_MAIL], "suffixes", "By public suffix",
+                "Domains with mail by public suffix (Public Suffix List); each adoption share is "
+                "of the suffix's own domains. MTA-STS: a valid policy in mode enforce or "
+                "testing; DANE (TLSA): secure TLSA on some MX host.",
+                "public suffix", top);
+    group_table(r, s, &t->providers, t->n[RPT_N_MAIL], "providers", "By mail provider",
+                "A domain's provider is the registered domain of its most preferred MX host (of "
+                "the domain itself with an implicit MX); shares as by public suffix.",
+                "provider", top);
     top_table(r, s, &t->tls_versions, t->n[RPT_N_HS_ROWS], "tls_versions",
               "TLS versions on MX hosts",
               "Of (domain, MX address) pairs whose STARTTLS "

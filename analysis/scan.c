@@ -40,7 +40,8 @@ int rpt_scan_load(struct rpt_scan *s, const char *dir, size_t map_cap)
         s->started = rpt_manifest_get(&s->man, "started_at");
     rpt_tally_init(&s->tally, map_cap);
     rc = out_store_iterate(dir, on_record, &s->tally);
-    if (rc == 0 && (s->tally.tls_versions.oom || s->tally.issuers.oom))
+    if (rc == 0 && (s->tally.tls_versions.oom || s->tally.issuers.oom || s->tally.suffixes.oom ||
+                    s->tally.providers.oom))
         rc = MS_ENOMEM;
     if (rc != 0) {
         if (rc == MS_ENOTFOUND)

@@ -1,12 +1,14 @@
 /* tally.c: counting result records into the report's figures (definitions: docs/report.md). */
 #include "analysis/tally.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "analysis/hostrow.h"
 #include "common/error.h"
+#include "datasets/psl.h"
 
 static const char *const count_codes[] = {
 #define XX(id, code) code,
@@ -35,6 +37,8 @@ void rpt_tally_init(struct rpt_tally *t, size_t map_cap)
     memset(t, 0, sizeof(*t));
     rpt_countmap_init(&t->tls_versions, map_cap, 1);
     rpt_countmap_init(&t->issuers, map_cap, 1);
+    rpt_countmap_init(&t->suffixes, map_cap, RPT_G__COUNT);
+    rpt_countmap_init(&t->providers, RPT_PROVIDERS_MAX, RPT_G__COUNT);
     ms_buf_init(&t->scratch);
     ms_buf_init(&t->fields);
 }
@@ -43,6 +47,8 @@ void rpt_tally_free(struct rpt_tally *t)
 {
     rpt_countmap_free(&t->tls_versions);
     rpt_countmap_free(&t->issuers);
+    rpt_countmap_free(&t->suffixes);
+    rpt_countmap_free(&t->providers);
     ms_buf_free(&t->scratch);
     ms_buf_free(&t->fields);
 }
@@ -259,6 +265,69 @@ static void count_tlsrpt(struct rpt_tally *t, const struct out_record *r)
     t->misconf[RPT_M_RPT_MULTIPLE] += is(v, "multiple");
 }
 
+/*
+ * The provider of a domain: the registered domain (Public Suffix List) of its
+ * most preferred MX host (mx_hosts is sorted by preference, then name), or of
+ * the domain itself for an implicit MX. A host that is itself a public suffix
+ * stands for itself.
+ */
+static void provider_of(const struct out_record *r, char *out, size_t outsz)
+{
+    const char *p = r->f[OUT_F_MX_HOSTS], *host = r->f[OUT_F_DOMAIN];
+    char first[256] = "";
+
+    /* The first host that is not the "." of a null MX mixed with others. */
+    while (p != NULL && *p != '\0') {
+        const char *colon = strchr(p, ':');
+        const char *h = colon != NULL ? colon + 1 : p;
+        size_t n = strcspn(h, ";");
+
+        if (n < sizeof(first) && !(n == 1 && h[0] == '.')) {
+            memcpy(first, h, n);
+            first[n] = '\0';
+            break;
+        }
+        p = h[n] == ';' ? h + n + 1 : h + n;
+    }
+    if (first[0] != '\0')
+        host = first;
+    else if (p != r->f[OUT_F_MX_HOSTS])
+        host = "."; /* only a null MX target */
+    /* An IP-literal MX target has no registered domain: it stands for itself. */
+    if (host == NULL || strspn(host, "0123456789.") == strlen(host) || strchr(host, ':') != NULL ||
+        ds_psl_registered(host, out, outsz) != 0)
+        snprintf(out, outsz, "%s", host != NULL ? host : "");
+}
+
+static int count_group(struct rpt_countmap *m, const char *key, const struct out_record *r,
+                       const struct rpt_domain_class *c)
+{
+    uint64_t *v = rpt_countmap_get(m, key);
+
+    if (v == NULL)
+        return MS_ENOMEM;
+    v[RPT_G_DOMAINS]++;
+    v[RPT_G_STARTTLS_ALL] += is(r->f[OUT_F_STARTTLS], "all");
+    v[RPT_G_STS] += c->sts_valid;
+    v[RPT_G_DANE_ANY] += c->dane_any;
+    v[RPT_G_DANE_VALID] += is(r->f[OUT_F_DANE], "valid");
+    v[RPT_G_TLSRPT] += c->tlsrpt_valid;
+    return 0;
+}
+
+static int count_groups(struct rpt_tally *t, const struct out_record *r,
+                        const struct rpt_domain_class *c)
+{
+    char key[256];
+    int rc;
+
+    if (r->f[OUT_F_DOMAIN] == NULL || ds_psl_suffix(r->f[OUT_F_DOMAIN], key, sizeof(key)) != 0)
+        snprintf(key, sizeof(key), "%s", "");
+    rc = count_group(&t->suffixes, key, r, c);
+    provider_of(r, key, sizeof(key));
+    return rc != 0 ? rc : count_group(&t->providers, key, r, c);
+}
+
 int rpt_tally_add(struct rpt_tally *t, const struct out_record *r)
 {
     const char *status = r->f[OUT_F_STATUS], *kind = r->f[OUT_F_MX_KIND];
@@ -286,5 +355,5 @@ int rpt_tally_add(struct rpt_tally *t, const struct out_record *r)
     count_sts(t, r, &s);
     count_dane(t, r, &s, &c);
     count_tlsrpt(t, r);
-    return rc;
+    return rc != 0 ? rc : count_groups(t, r, &c);
 }

@@ -130,11 +130,28 @@ struct rpt_domain_class {
     int tlsrpt_record, tlsrpt_valid; /* a v=TLSRPTv1 record; a valid one */
 };
 
+/* The counters of a group (a public suffix, a mail provider): domains with mail and adoption. */
+enum rpt_group_val {
+    RPT_G_DOMAINS,
+    RPT_G_STARTTLS_ALL,
+    RPT_G_STS,      /* a valid policy in mode enforce or testing */
+    RPT_G_DANE_ANY, /* secure TLSA on some MX host */
+    RPT_G_DANE_VALID,
+    RPT_G_TLSRPT,
+    RPT_G__COUNT
+};
+
+/* Most providers a tally keeps apart (the rest are counted as others): about 7 MB at most. */
+#define RPT_PROVIDERS_MAX 65536
+
 struct rpt_tally {
     uint64_t n[RPT_N__COUNT];
     uint64_t misconf[RPT_M__COUNT];
     struct rpt_countmap tls_versions; /* per handshake row: TLS version */
     struct rpt_countmap issuers;      /* per row with a leaf: issuer DN */
+    struct rpt_countmap suffixes;     /* per domain with mail: public suffix -> RPT_G_* */
+    struct rpt_countmap providers;    /* per domain with mail: its first MX host's registered
+                                         domain -> RPT_G_* */
     struct ms_buf scratch;            /* decoding */
     struct ms_buf fields;             /* a hosts_detail line split into fields */
 };

@@ -157,3 +157,73 @@ DENOMS = {
     "tlsrpt_multiple": "tlsrpt_record",
     **{f"enforce_cert_expiring_{d}d_{w}": "sts_enforce" for d in (14, 30) for w in ("any", "all")},
 }
+
+
+# ---------------------------------------------------------------- public suffixes and providers
+
+PSL_FILE = "/usr/share/publicsuffix/public_suffix_list.dat"
+
+
+def load_psl(path=PSL_FILE):
+    rules = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("//"):
+                rules.add(line.split()[0].encode("idna").decode() if not line.isascii() else
+                          line.split()[0])
+    return rules
+
+
+def suffix(name, rules):
+    """The public suffix of `name` by the PSL algorithm (https://publicsuffix.org/list/):
+    the longest matching rule, exceptions win, and the default rule '*'."""
+    labels = name.split(".")
+    best = 1
+    for i in range(len(labels)):
+        cand = ".".join(labels[i:])
+        wild = ".".join(["*"] + labels[i + 1:]) if i + 1 <= len(labels) - 1 else None
+        if "!" + cand in rules:
+            return ".".join(labels[i + 1:])
+        n = len(labels) - i
+        if (cand in rules or (wild and wild in rules)) and n > best:
+            best = n
+    return ".".join(labels[-best:])
+
+
+def registered(name, rules):
+    s = suffix(name, rules)
+    if s == name:
+        return None
+    return ".".join(name.split(".")[-(len(s.split(".")) + 1):])
+
+
+def provider(d, rules):
+    host = d["domain"]
+    if d["mx_hosts"]:
+        hosts = [h.split(":", 1)[1] for h in d["mx_hosts"].split(";")]
+        real = [h for h in hosts if h != "."]
+        host = real[0] if real else "."
+    if all(ch in "0123456789." for ch in host) or ":" in host:
+        return host
+    return registered(host, rules) or host
+
+
+def groups(domains, rules):
+    """{"suffixes": {key: [domains, starttls_all, sts, dane_any, dane_valid, tlsrpt_valid]},
+    "providers": {...}} over domains with mail."""
+    out = {"suffixes": collections.defaultdict(lambda: [0] * 6),
+           "providers": collections.defaultdict(lambda: [0] * 6)}
+    for d in domains:
+        if d["mx_kind"] not in MAIL_KINDS:
+            continue
+        dane = d["dane"]
+        vals = [1, d["starttls"] == "all",
+                d["sts"] == "valid" and d["sts_mode"] in ("enforce", "testing"),
+                dane not in ("", "none", "lookup_error"), dane == "valid", d["tlsrpt"] == "valid"]
+        for key, table in ((suffix(d["domain"], rules), "suffixes"),
+                           (provider(d, rules), "providers")):
+            row = out[table][key]
+            for i, v in enumerate(vals):
+                row[i] += int(v)
+    return out

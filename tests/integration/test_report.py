@@ -21,7 +21,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import check, finish, read_csv, run, scan_cmd, world_env  # noqa: E402
-from report_figures import DENOMS, figures  # noqa: E402
+from report_figures import DENOMS, figures, groups, load_psl, registered, suffix  # noqa: E402
 
 TOP = 20
 
@@ -70,6 +70,32 @@ def check_top(t, counter, denom, top, where):
     got = [[row[0], {"n": row[1]["n"], "denom": row[1]["denom"]}] for row in t["rows"]]
     check(got == want, f"{where}: {t['id']} rows {got} == {want}")
     check(sum(r[1]["n"] for r in got) == denom, f"{where}: {t['id']} rows add up to {denom}")
+
+
+def check_groups(t, table, mail, top, where):
+    ranked = sorted(table.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    want = [[k or "(none)"] + v for k, v in ranked[:top]]
+    rest = [sum(v[i] for _, v in ranked[top:]) for i in range(6)]
+    if rest[0]:
+        want.append(["(others)"] + rest)
+    got = []
+    for row in t["rows"]:
+        got.append([row[0]] + [row[1]["n"]] + [c["n"] for c in row[2:]])
+        check(row[1]["denom"] == mail, f"{where}: {t['id']} {row[0]} is a share of {mail}")
+        check(all(c["denom"] == row[1]["n"] for c in row[2:]),
+              f"{where}: {t['id']} {row[0]} adoption is of its own domains")
+    check(got == want, f"{where}: {t['id']} rows {got} == {want}")
+
+
+def check_psl():
+    """The Python PSL reading agrees with the list on known cases (so the groups check means something)."""
+    rules = load_psl()
+    for name, suf, reg in (("www.example.co.uk", "co.uk", "example.co.uk"),
+                           ("a.b.example.com", "com", "example.com"),
+                           ("mx.sec.test", "test", "sec.test"), ("co.uk", "co.uk", None)):
+        check(suffix(name, rules) == suf and registered(name, rules) == reg,
+              f"psl: {name} -> {suffix(name, rules)}, {registered(name, rules)}")
+    return rules
 
 
 def check_trend(t, scans):
@@ -173,9 +199,15 @@ def main():
     check_coded_tables(tabs, want, "latest")
     check_top(tabs["tls_versions"], versions, want["handshake_rows"], 10 ** 9, "latest")
     check_top(tabs["issuers"], issuers, want["leaf_rows"], TOP, "latest")
+    rules = check_psl()
+    grouped = groups(read_csv(os.path.join(latest, "domains.csv")), rules)
+    for tid in ("suffixes", "providers"):
+        check_groups(tabs[tid], grouped[tid], want["mail"], TOP, "latest")
+    check(len(tabs["providers"]["rows"]) >= 4, "the world has several providers")
     r = run([mtascope, "report", latest, "--out", os.path.join(work, "top1.json"), "--top", "1"])
     top1 = tables(json.load(open(os.path.join(work, "top1.json"))))
     check_top(top1["issuers"], issuers, want["leaf_rows"], 1, "--top 1")
+    check_groups(top1["providers"], grouped["providers"], want["mail"], 1, "--top 1")
     check("trend" not in top1, "one scan: no trend table")
 
     man = {d: json.load(open(os.path.join(d, "manifest.json"))) for d in (earlier, latest)}
