@@ -1,12 +1,16 @@
 /* report.c: the `mtascope report` command: its option table, --help, and the run. */
 #include "analysis/report.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
+#include "analysis/changes.h"
 #include "analysis/figures.h"
 #include "analysis/writers.h"
 #include "common/error.h"
@@ -16,13 +20,14 @@
 #define RPT_OPT_MAP(XX)                                                                            \
     XX("out", 1, 'o', "FILE", "write the report to FILE ('-': stdout)")                            \
     XX("format", 1, 'f', "FMT", "html, md, json or csv (from FILE's extension)")                   \
+    XX("changes", 1, 'c', "DIR", "write the changed domains' lists to DIR")                        \
     XX("top", 1, 't', "N", "rows of the top-N tables (20)")                                        \
     XX("title", 1, 'T', "TEXT", "the report's title")                                              \
     XX("quiet", 0, 'q', NULL, "log errors only")                                                   \
     XX("help", 0, 'h', NULL, "this help")
 
 struct rpt_opts {
-    const char *out, *format, *title;
+    const char *out, *format, *title, *changes;
     size_t top;
 };
 
@@ -80,13 +85,16 @@ static int parse(struct rpt_opts *o, int argc, char **argv)
     o->top = 20;
     o->title = "Email transport security adoption";
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:f:t:T:qh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:f:c:t:T:qh", longs, NULL)) != -1) {
         switch (c) {
         case 'o':
             o->out = optarg;
             break;
         case 'f':
             o->format = optarg;
+            break;
+        case 'c':
+            o->changes = optarg;
             break;
         case 't':
             o->top = (size_t)strtoul(optarg, &end, 10);
@@ -115,7 +123,43 @@ static int parse(struct rpt_opts *o, int argc, char **argv)
     if (strcmp(o->format, "html") != 0 && strcmp(o->format, "md") != 0 &&
         strcmp(o->format, "json") != 0 && strcmp(o->format, "csv") != 0)
         return usage_error("unknown format", o->format);
+    if (o->changes != NULL && argc - optind < 2)
+        return usage_error("--changes needs two scans or more", NULL);
     return 0;
+}
+
+/* Two arguments naming the same directory would open one store twice (LMDB forbids it). */
+static int distinct_dirs(char **dirs, int n)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            if (realpath(dirs[i], a) != NULL && realpath(dirs[j], b) != NULL && strcmp(a, b) == 0)
+                return usage_error("a scan directory is given twice", dirs[j]);
+    return 0;
+}
+
+/* The change since the previous scan: a merge walk of the last two stores. */
+static int changes(struct rpt_report *r, const struct rpt_scan *scans, size_t n,
+                   const char *list_dir)
+{
+    const struct rpt_scan *p = &scans[n - 2], *l = &scans[n - 1];
+    struct rpt_changes ch;
+    int rc;
+
+    if (list_dir != NULL && mkdir(list_dir, 0777) != 0 && errno != EEXIST) {
+        ms_error("report: cannot create %s", list_dir);
+        return MS_EIO;
+    }
+    rc = rpt_changes_walk(p->dir, l->dir, list_dir, &ch);
+    /* Scans are named by their start time, or by their directory when that does not tell them
+     * apart. */
+    if (rc == 0 && *p->started && strcmp(p->started, l->started) != 0)
+        rpt_changes_section(r, &ch, p->started, l->started);
+    else if (rc == 0)
+        rpt_changes_section(r, &ch, p->dir, l->dir);
+    return rc;
 }
 
 static int render(const struct rpt_report *r, const char *format, FILE *fp)
@@ -164,6 +208,8 @@ int rpt_main(int argc, char **argv)
     int rc;
 
     rc = parse(&o, argc, argv);
+    if (rc == 0)
+        rc = distinct_dirs(argv + optind, argc - optind);
     if (rc != 0)
         return rc == 1 ? 0 : 2;
     scans = calloc((size_t)(argc - optind), sizeof(*scans));
@@ -181,7 +227,10 @@ int rpt_main(int argc, char **argv)
         fo.top = o.top;
         rpt_init(&r, o.title);
         rpt_build(&r, scans, n, &fo);
-        rc = r.oom ? MS_ENOMEM : write_out(&r, &o);
+        if (n > 1)
+            rc = changes(&r, scans, n, o.changes);
+        if (rc == 0)
+            rc = r.oom ? MS_ENOMEM : write_out(&r, &o);
         if (rc != 0)
             ms_error("report: writing %s: %s", o.out, ms_strerror(rc));
         rpt_free(&r);

@@ -900,6 +900,72 @@ int out_store_iterate(const char *dir, out_store_iter_cb cb, void *arg)
     return rc;
 }
 
+/* A walk one record at a time (for merging two stores): a read-only view and its cursor. */
+struct out_store_cursor {
+    struct ro_view ro;
+    MDB_cursor *cur;
+    uint64_t seen;
+    int started;
+    char key[OUT_STORE_KEY_MAX + 1];
+};
+
+int out_store_cursor_open(const char *dir, struct out_store_cursor **out)
+{
+    struct out_store_cursor *c = calloc(1, sizeof(*c));
+    int rc;
+
+    *out = NULL;
+    if (c == NULL)
+        return MS_ENOMEM;
+    rc = ro_open(&c->ro, dir, DB_DOMAINS);
+    if (rc != 0) {
+        free(c);
+        return rc;
+    }
+    rc = mdb_cursor_open(c->ro.txn, c->ro.dbi, &c->cur);
+    if (rc != 0) {
+        ro_close(&c->ro);
+        free(c);
+        return map_mdb(rc);
+    }
+    *out = c;
+    return 0;
+}
+
+int out_store_cursor_next(struct out_store_cursor *c, const char **key, size_t *keylen,
+                          const void **val, size_t *vallen)
+{
+    MDB_val k, v;
+    int rc = mdb_cursor_get(c->cur, &k, &v, c->started ? MDB_NEXT : MDB_FIRST);
+
+    c->started = 1;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc == 0 && k.mv_size > OUT_STORE_KEY_MAX)
+        rc = MDB_BAD_VALSIZE;
+    if (rc != 0)
+        return map_mdb(rc);
+    /* A walk touches every page: keep RSS flat (see drop_mapped_pages). */
+    if (++c->seen % 65536 == 0)
+        drop_mapped_pages(c->ro.env);
+    memcpy(c->key, k.mv_data, k.mv_size);
+    c->key[k.mv_size] = '\0';
+    *key = c->key;
+    *keylen = k.mv_size;
+    *val = v.mv_data;
+    *vallen = v.mv_size;
+    return 1;
+}
+
+void out_store_cursor_close(struct out_store_cursor *c)
+{
+    if (c == NULL)
+        return;
+    mdb_cursor_close(c->cur);
+    ro_close(&c->ro);
+    free(c);
+}
+
 int out_store_count(const char *dir, uint64_t *n)
 {
     struct ro_view ro;

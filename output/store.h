@@ -177,6 +177,28 @@ int out_store_blob_put(struct out_store *s, const char *key, const void *val, si
 /* Reads one blob of DIR read-only; errors as out_store_meta_read. */
 int out_store_blob_read(const char *dir, const char *key, struct ms_buf *value);
 
+/*
+ * A read-only walk of DIR's `domains` records in key order, one record per
+ * call, so two stores can be merged in one pass (out_store_iterate's callback
+ * cannot). Same rule as out_store_iterate about a store open in this process;
+ * two different DIRs may be walked at once. One thread per cursor.
+ */
+struct out_store_cursor;
+
+/* Opens the walk; *out is the caller's until out_store_cursor_close. Errors as out_store_iterate.
+ */
+int out_store_cursor_open(const char *dir, struct out_store_cursor **out);
+
+/*
+ * The next record: 1 with *key (NUL-terminated copy), *keylen, *val, *vallen
+ * set, valid until the next call or the close; 0 at the end; MS_ELMDB on error.
+ */
+int out_store_cursor_next(struct out_store_cursor *c, const char **key, size_t *keylen,
+                          const void **val, size_t *vallen);
+
+/* Ends the walk and frees the cursor (NULL is ignored). */
+void out_store_cursor_close(struct out_store_cursor *c);
+
 /* Number of records in DIR's `domains` database; errors as out_store_iterate. */
 int out_store_count(const char *dir, uint64_t *n);
 

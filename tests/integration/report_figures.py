@@ -227,3 +227,44 @@ def groups(domains, rules):
             for i, v in enumerate(vals):
                 row[i] += int(v)
     return out
+
+
+# ---------------------------------------------------------------- change between two scans
+
+TECHS = ("sts", "dane", "tlsrpt")
+CHANGES = ("adopted", "dropped", "broke", "fixed")
+
+
+def _state(d, tech):
+    """(published, works) of one technology for a domains.csv row (docs/report.md)."""
+    if d["mx_kind"] not in MAIL_KINDS:
+        return False, False
+    if tech == "sts":
+        return (d["sts_txt"] in ("valid", "invalid", "multiple"),
+                d["sts"] == "valid" and d["sts_mode"] in ("enforce", "testing"))
+    if tech == "dane":
+        return (d["dane"] not in ("", "none"),
+                d["dane"] in ("valid", "host_only", "partial", "unusable"))
+    return d["tlsrpt"] in ("valid", "invalid", "multiple"), d["tlsrpt"] == "valid"
+
+
+def changes(prev, latest):
+    """{"both", "new": [...], "gone": [...], (tech, change): [domains]} from two domains.csv."""
+    p = {d["domain"]: d for d in prev}
+    lt = {d["domain"]: d for d in latest}
+    out = {"both": 0, "new": sorted(k for k in lt if k not in p),
+           "gone": sorted(k for k in p if k not in lt)}
+    for t in TECHS:
+        for c in CHANGES:
+            out[(t, c)] = []
+    for k in sorted(set(p) & set(lt)):
+        out["both"] += 1
+        for t in TECHS:
+            pa, po = _state(p[k], t)
+            ca, co = _state(lt[k], t)
+            c = ("adopted" if not pa and ca else "dropped" if pa and not ca else
+                 "broke" if pa and ca and po and not co else
+                 "fixed" if pa and ca and not po and co else None)
+            if c:
+                out[(t, c)].append(k)
+    return out

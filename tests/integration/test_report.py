@@ -9,7 +9,8 @@
    purpose) and checks every figure of every table against counts computed independently in Python
    from the latest scan's domains.csv and mx.csv (report_figures.py, the definitions of
    docs/report.md): each row's count and denominator, and that no table row goes unchecked.
-3. The trend table: one row per scan, oldest first, each row's figures those of its own scan.
+3. The trend table: one row per scan, oldest first, each row's figures those of its own scan;
+   the change since the earlier scan and the --changes lists, against the two domains.csv.
 4. The same report as Markdown, CSV and HTML holds the same numbers; usage errors exit 2.
 Prints "test_report: N passed, M failed".
 """
@@ -21,7 +22,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import check, finish, read_csv, run, scan_cmd, world_env  # noqa: E402
-from report_figures import DENOMS, figures, groups, load_psl, registered, suffix  # noqa: E402
+from report_figures import (CHANGES, DENOMS, TECHS, changes, figures, groups,  # noqa: E402
+                            load_psl, registered, suffix)
 
 TOP = 20
 
@@ -117,6 +119,28 @@ def check_trend(t, scans):
                   f"trend {started} {t['columns'][col]}: {want[num]} of {want[den]} ({cell})")
 
 
+def check_changes(tabs, want, lists):
+    rows = {r[0].split(" ")[0].lower(): r for r in tabs["changes"]["rows"]}
+    for ti, tech in enumerate(TECHS):
+        for change in CHANGES:
+            cell = rows[change][1 + ti]
+            n = len(want[(tech, change)])
+            check(cell["n"] == n and cell["denom"] == want["both"],
+                  f"changes {tech} {change}: {n} of {want['both']} ({cell})")
+            path = os.path.join(lists, f"{tech}_{change}.txt")
+            got = open(path).read().split() if os.path.exists(path) else None
+            check(got == want[(tech, change)], f"--changes {tech}_{change}.txt lists the domains")
+    m = {r[0]: r[1]["n"] for r in tabs["membership"]["rows"]}
+    check(m.get("In both scans") == want["both"], "changes: domains in both")
+    check(m.get("New (latest scan only)") == len(want["new"]), "changes: new domains")
+    check(m.get("Gone (previous scan only)") == len(want["gone"]), "changes: gone domains")
+    for name in ("new", "gone"):
+        path = os.path.join(lists, f"{name}.txt")
+        check(os.path.exists(path) and open(path).read().split() == want[name],
+              f"--changes {name}.txt lists the domains")
+    check(sum(len(want[(t, c)]) for t in TECHS for c in CHANGES) > 5, "the scans differ")
+
+
 def check_md_csv(mtascope, work, dirs, rep):
     md_path, csv_path = os.path.join(work, "report.md"), os.path.join(work, "report.csv")
     r = run([mtascope, "report", *dirs, "--out", md_path])
@@ -158,7 +182,9 @@ def check_md_csv(mtascope, work, dirs, rep):
 def check_usage(mtascope, work, latest):
     for args, what in (([latest], "no --out"), ([latest, "--out", "x.txt"], "unknown extension"),
                        (["--out", "x.json"], "no DIR"),
-                       ([latest, "--out", "x.json", "--format", "pdf"], "unknown format")):
+                       ([latest, "--out", "x.json", "--format", "pdf"], "unknown format"),
+                       ([latest, "--out", "x.json", "--changes", "c"], "--changes with one scan"),
+                       ([latest, latest + "/", "--out", "x.json"], "the same scan twice")):
         r = run([mtascope, "report", *args], cwd=work)
         check(r.returncode == 2, f"report with {what} exits 2 (got {r.returncode})")
     r = run([mtascope, "report", os.path.join(work, "nothing"), "--out",
@@ -186,7 +212,9 @@ def main():
          "--smtp-port", env["WORLD_SMTP_PORT"], "--https-port", env["WORLD_HTTPS_PORT"],
          "--smtp-timeout", "3000")
     out = os.path.join(work, "report.json")
-    r = run([mtascope, "report", latest, earlier, "--out", out, "--top", str(TOP)])
+    lists = os.path.join(work, "changes")
+    r = run([mtascope, "report", latest, earlier, "--out", out, "--top", str(TOP),
+             "--changes", lists])
     check(r.returncode == 0, f"report exits 0 ({r.stderr[-500:]})")
     if r.returncode != 0:
         finish("test_report")
@@ -224,6 +252,8 @@ def main():
     want_earlier, _, _ = figures(read_csv(os.path.join(earlier, "domains.csv")), [])
     check_trend(tabs["trend"], [(man[earlier]["started_at"], want_earlier),
                                 (man[latest]["started_at"], want)])
+    check_changes(tabs, changes(read_csv(os.path.join(earlier, "domains.csv")),
+                                read_csv(os.path.join(latest, "domains.csv"))), lists)
     check_md_csv(mtascope, work, [latest, earlier], rep)
     check_usage(mtascope, work, latest)
     finish("test_report")

@@ -7,3 +7,4 @@ add_executable(ms-report-sample ${CMAKE_CURRENT_LIST_DIR}/../report/sample_repor
 target_link_libraries(ms-report-sample PRIVATE ms_analysis ms_common)
 ms_unit_test(test_report_writers ms_analysis ms_common)
 ms_unit_test(test_report_units ms_analysis ms_common)
+ms_unit_test(test_report_changes ms_analysis ms_common)
