@@ -7,9 +7,9 @@
 #include "analysis/markup.h"
 
 /* Geometry in viewBox units; the page scales the chart to its column. */
-#define W           640.0
-#define LABEL_X     180.0 /* row labels end here (right-aligned) */
-#define LABEL_CHARS 28
+#define W           720.0
+#define LABEL_X     250.0 /* row labels end here (right-aligned) */
+#define LABEL_CHARS 34    /* at about 7 units a character they fit left of LABEL_X */
 #define ROW_H       22.0
 #define BAR_H       14.0
 #define LEGEND_H    20.0
@@ -80,7 +80,7 @@ static void scale_init(struct scale *sc, double vmax, int percent)
 
     sc->percent = percent;
     if (!(vmax > 0) || !isfinite(vmax))
-        vmax = percent ? 1 : 5;
+        vmax = percent ? 100 : 5; /* all zero: the whole range, not a magnified sliver */
     if (!percent && vmax < 5)
         vmax = 5; /* whole-number ticks for small counts */
     e = pow(10, floor(log10(vmax)));
@@ -228,15 +228,15 @@ static void bar_row(struct ms_buf *b, const struct rpt_table *t, const struct se
     int ok;
     double v = value(s, c, &ok), w = (x1 - x0) * v / sc->max;
 
-    ms_buf_puts(b, "<g>");
+    ms_buf_puts(b, "<g>"); /* the tooltip names the row in full, even where the label is cut */
+    put_title(b, t, row, s->col[0], 0);
     row_label(b, t, row, y);
     if (ok) {
         ms_buf_printf(b,
                       "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" "
-                      "fill=\"%s\" data-v=\"%.6g\">",
+                      "fill=\"%s\" data-v=\"%.6g\"/>",
                       x0, y + (ROW_H - BAR_H) / 2, w, BAR_H, PALETTE[0], v);
-        put_title(b, t, row, s->col[0], 0);
-        ms_buf_printf(b, "</rect><text x=\"%.1f\" y=\"%.1f\">", x0 + w + 4, y + ROW_H / 2 + 4);
+        ms_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\">", x0 + w + 4, y + ROW_H / 2 + 4);
         if (s->percent)
             rpt_fmt_percent(b, c->n, c->denom);
         else

@@ -106,7 +106,7 @@ static void test_bar_counts(void)
     rpt_init(&r, "t");
     t = rpt_table(&r, rpt_section(&r, "s", "S", NULL), "c", "Counts", NULL, RPT_CHART_BAR, cols);
     for (size_t i = 0; i < RPT_SVG_MAX_BARS + 5; i++) {
-        snprintf(label, sizeof(label), "a label much longer than twenty-eight characters %zu", i);
+        snprintf(label, sizeof(label), "a label much longer than thirty-four characters %zu", i);
         rpt_set_count(&rpt_row(&r, t, label)[1], 10 * (i + 1));
     }
     ms_buf_init(&b);
@@ -115,7 +115,7 @@ static void test_bar_counts(void)
     CHECK_INT(marks(b.data, m, RPT_SVG_MAX_BARS + 1), RPT_SVG_MAX_BARS);
     CHECK(near(m[RPT_SVG_MAX_BARS - 1].w / m[0].w, RPT_SVG_MAX_BARS));
     CHECK(strstr(b.data, "the first 40 of 45 rows") != NULL);
-    CHECK(strstr(b.data, ">a label much longer than tw\xE2\x80\xA6</text>") != NULL);
+    CHECK(strstr(b.data, ">a label much longer than thirty-f\xE2\x80\xA6</text>") != NULL);
     CHECK(strstr(b.data, ">400</text>") != NULL); /* the largest count drawn, beside its bar */
     CHECK(strstr(b.data, ">450") == NULL);        /* rows past the cap are not drawn */
     ms_buf_free(&b);
@@ -240,6 +240,7 @@ static void test_no_data(void)
         ms_buf_reset(&b);
         CHECK_INT(rpt_svg_chart(&b, t), 1); /* 0 of 0 is drawn as nothing, not as NaN */
         check_clean(ms_buf_cstr(&b));
+        CHECK(strstr(b.data, ">100%</text>") != NULL); /* all zero: the whole 0-100% range */
     }
     t->chart = RPT_CHART_NONE;
     ms_buf_reset(&b);
