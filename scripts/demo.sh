@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh: installs what is missing, builds mtascope, brings up the simulated mail internet
 # (NSD + unbound on 127.53.0.0/16, SMTP servers on 127.61-62.0.0/16, nginx policy hosts on
-# 127.63.0.0/16), scans it end to end and prints where the results are and a summary.
+# 127.63.0.0/16), scans it end to end, prints where the results are and a summary, and writes
+# the HTML adoption report (demo-out/report.html).
 # Usage: scripts/demo.sh [N]   (N: generated domains besides the case catalogue, default 5000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,3 +29,7 @@ build/scanner/mtascope scan --out "$out" "${resolvers[@]}" --allow-private \
 echo
 echo "results: $out/results.lmdb (LMDB), $out/domains.csv and $out/mx.csv (CSV), $out/manifest.json (run manifest)"
 python3 analysis/summary.py "$out"
+# The adoption report of the demo world: one self-contained page (charts and tables, nothing fetched).
+build/scanner/mtascope report "$out" --out "$out/report.html" --format html
+echo
+echo "report: $out/report.html (open it in a browser; it loads nothing from the network)"

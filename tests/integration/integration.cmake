@@ -67,3 +67,12 @@ set_tests_properties(integration.report PROPERTIES FIXTURES_REQUIRED world TIMEO
 # These fetch every policy of the world, and sts_stage counts the fetches in nginx's log.
 set_tests_properties(integration.sts_stage integration.report integration.report_html
                      PROPERTIES RESOURCE_LOCK world_https)
+
+# The periodic job (scripts/periodic/): the service's command, with its Environment= lines, twice on
+# the world (two dated scans, a trend of two points), a resumed re-run, the lock; systemd-analyze
+# verify on both units where it is installed.
+add_test(NAME integration.periodic
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_periodic.py $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-periodic)
+set_tests_properties(integration.periodic PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600
+                     RESOURCE_LOCK world_https)

@@ -3,10 +3,10 @@
 
   test_report_html.py MTASCOPE WORLD WORK SAMPLE
 
-1. The report: the world is scanned as test_sts_stage.py scans it and `mtascope report SCAN --out
-   WORK/report.html --format html` writes the page. While mtascope has no `report` command yet,
-   SAMPLE (ms-report-sample: a hand-built report with every chart kind and hostile text) writes it
-   instead, and the test says so.
+1. The pages: the world is scanned as test_sts_stage.py scans it and `mtascope report SCAN --out
+   WORK/report.html --format html` writes the real report; SAMPLE (ms-report-sample) writes a
+   hand-built one with what one scan cannot show: a stacked bar chart, a trend line chart, an
+   empty table and hostile text. Each page goes through 2-4.
 2. The file itself: its tags nest (Python's HTML parser, independent of the writer's unit test),
    it names nothing to fetch (no URL, src, url(), @import, <link>), and a Content-Security-Policy
    of default-src 'none' is its first element after the charset.
@@ -14,7 +14,7 @@
    loaded with --dump-dom; the script records in <html data-*>: every chart has a size, every mark
    of a value above zero has a box of non-zero size, no NaN; no resource was loaded (Resource
    Timing); a click on a numeric column heading sorts the rows descending, a second ascending.
-4. The file as written is rendered to WORK/report.png (window as tall as the page, capped), the
+4. The file as written is rendered to WORK/<page>.png (window as tall as the page, capped), the
    path printed for CI to keep. Chromium runs in a temporary profile, behind a proxy on 127.0.0.1
    that records every request and forwards none (nothing leaves the machine), with console
    messages on stderr. Fails on any console message (script error, refused load), on any request
@@ -98,18 +98,10 @@ class Nesting(html.parser.HTMLParser):
             self.stack.pop()
 
 
-def make_report(mtascope, world, work, sample):
-    """Writes WORK/report.html with the real command if there is one, else with SAMPLE."""
-    page = os.path.join(work, "report.html")
-    probe = run([mtascope, "report", "--help"])
-    if "unknown command" in probe.stderr:
-        print("test_report_html: note: mtascope has no report command yet; rendering the "
-              "hand-built sample report (ms-report-sample)")
-        r = run([sample, page])
-        check(r.returncode == 0, f"ms-report-sample writes the page ({r.stderr[-300:]})")
-        return page, False
+def make_pages(mtascope, world, work, sample):
+    """Writes WORK/report.html (mtascope report over a scan of the world) and WORK/sample.html."""
     env = world_env(world)
-    out = os.path.join(work, "scan")
+    out, page = os.path.join(work, "scan"), os.path.join(work, "report.html")
     r = run(scan_cmd(mtascope, world, out, os.path.join(world, "domains.txt"), "--allow-private",
                      "--ca-file", os.path.join(world, "pki", "ca.pem"),
                      "--smtp-port", env["WORLD_SMTP_PORT"], "--https-port", env["WORLD_HTTPS_PORT"],
@@ -117,25 +109,27 @@ def make_report(mtascope, world, work, sample):
     check(r.returncode == 0, f"scan exits 0 ({r.stderr[-400:]})")
     r = run([mtascope, "report", out, "--out", page, "--format", "html"])
     check(r.returncode == 0, f"mtascope report --format html exits 0 ({r.stderr[-400:]})")
-    return page, True
+    r = run([sample, os.path.join(work, "sample.html")])
+    check(r.returncode == 0, f"ms-report-sample writes its page ({r.stderr[-300:]})")
+    return [p for p in (page, os.path.join(work, "sample.html")) if os.path.exists(p)]
 
 
-def check_file(text):
+def check_file(name, text):
     p = Nesting()
     p.feed(text)
     p.close()
-    check(not p.errors and not p.stack, f"tags nest ({p.errors[:3]}, unclosed {p.stack[-3:]})")
-    check(text.startswith("<!DOCTYPE html>"), "starts with <!DOCTYPE html>")
-    check(p.tags.get("script") == 1, f"one script, ours ({p.tags.get('script')})")
+    check(not p.errors and not p.stack, f"{name}: tags nest ({p.errors[:3]}, unclosed {p.stack[-3:]})")
+    check(text.startswith("<!DOCTYPE html>"), f"{name}: starts with <!DOCTYPE html>")
+    check(p.tags.get("script") == 1, f"{name}: one script, ours ({p.tags.get('script')})")
     head = text[:text.find("<style>")]
     check(re.search(r'<meta charset="utf-8">\s*<meta http-equiv="Content-Security-Policy" '
                     r"content=\"default-src 'none';", head) is not None,
-          "a default-src 'none' policy right after the charset")
+          f"{name}: a default-src 'none' policy right after the charset")
     for bad in ("http://", "https://", " src=", "url(", "@import", "<link", "<iframe", "<img"):
-        check(bad not in text, f"nothing to fetch: no {bad!r} in the page")
+        check(bad not in text, f"{name}: nothing to fetch: no {bad!r} in the page")
     check(p.tags.get("table", 0) > 0 and p.tags.get("svg", 0) > 0,
-          f"tables ({p.tags.get('table')}) and charts ({p.tags.get('svg')})")
-    check("<h2>Methodology</h2>" in text and "<dt>" in text, "a methodology section with facts")
+          f"{name}: tables ({p.tags.get('table')}) and charts ({p.tags.get('svg')})")
+    check("<h2>Methodology</h2>" in text and "<dt>" in text, f"{name}: a methodology section with facts")
     return p.tags
 
 
@@ -147,8 +141,8 @@ def with_check(text):
     return text.replace("</body>", f"<script>{CHECK_JS}</script>\n</body>", 1)
 
 
-def check_dom(work, text, tags, proxy):
-    copy = os.path.join(work, "report-check.html")
+def check_dom(page, text, tags, proxy):
+    copy = page[:-len(".html")] + "-check.html"
     with open(copy, "w") as f:
         f.write(with_check(text))
     rc, dom, console = chromium.run(["--dump-dom", "--virtual-time-budget=5000",
@@ -157,7 +151,7 @@ def check_dom(work, text, tags, proxy):
     check(not console, f"no console messages while checking: {console[:5]}")
     attrs = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', dom[:dom.find(">", dom.find("<html"))]))
     check(attrs.get("check") == "done", f"the check script ran ({attrs})")
-    print(f"test_report_html: DOM check: {attrs}")
+    print(f"test_report_html: {os.path.basename(page)}: DOM check: {attrs}")
     check(attrs.get("problems") == "", f"every chart drawn: {attrs.get('problems')}")
     check(attrs.get("charts") == str(tags.get("svg", 0)), "every chart was measured")
     check(int(attrs.get("charts-drawn", "0")) > 0, "at least one chart draws values above zero")
@@ -166,8 +160,8 @@ def check_dom(work, text, tags, proxy):
     return min(int(attrs.get("height", "2000") or 2000) + 40, MAX_HEIGHT)
 
 
-def check_screenshot(work, page, height, proxy):
-    png = os.path.join(work, "report.png")
+def check_screenshot(page, height, proxy):
+    png = page[:-len(".html")] + ".png"
     rc, _, console = chromium.run([f"--screenshot={png}", f"--window-size={WIDTH},{height}",
                                    "--hide-scrollbars", "file://" + page], proxy)
     check(rc == 0, f"chromium --screenshot exits 0 (rc {rc})")
@@ -191,19 +185,18 @@ def main():
         sys.exit(77)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    page, real = make_report(mtascope, world, work, sample)
-    if not os.path.exists(page):
-        finish("test_report_html")
-    print(f"test_report_html: page: {page} ({'mtascope report' if real else 'sample'})")
-    with open(page, encoding="utf-8") as f:
-        text = f.read()
-    tags = check_file(text)
+    pages = make_pages(mtascope, world, work, sample)
     proxy = chromium.Proxy()
     try:
-        height = check_dom(work, text, tags, proxy)
-        check_screenshot(work, page, height, proxy)
+        for page in pages:
+            with open(page, encoding="utf-8") as f:
+                text = f.read()
+            tags = check_file(os.path.basename(page), text)
+            height = check_dom(page, text, tags, proxy)
+            check_screenshot(page, height, proxy)
     finally:
         proxy.close()
+    check(len(pages) == 2, f"both pages rendered ({pages})")
     page_requests = proxy.page_requests()
     check(not page_requests, f"no network request from the page: {page_requests[:5]}")
     print(f"test_report_html: {len(proxy.requests) - len(page_requests)} request(s) of Chromium's "
