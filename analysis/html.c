@@ -36,7 +36,7 @@ static const char CSS[] =
     "th,td{padding:.3rem .6rem;border-bottom:1px solid var(--line);text-align:left;"
     "vertical-align:top}\n"
     "td.num{text-align:right;white-space:nowrap}\n"
-    "tbody th{font-weight:normal;overflow-wrap:anywhere}\n"
+    "tbody th{font-weight:normal;overflow-wrap:break-word}\n"
     "thead th{border-bottom:2px solid #888;background:#f2f2f2}\n"
     "tbody tr:nth-child(even){background:#fafafa}\n"
     ".js thead th{cursor:pointer;user-select:none}\n"
@@ -61,6 +61,10 @@ static const char CSS[] =
     ".js thead th::after{content:none}\n"
     "tbody tr:nth-child(even){background:none}\n"
     "thead th{background:none}\n"
+    "table,p.note,p.chartnote{font-size:8.5pt}\n"
+    "td.num{white-space:normal}\n"
+    "tbody th{overflow-wrap:anywhere}\n"
+    "th,td{padding:.2rem .4rem}\n"
     "svg.chart{max-width:16cm}\n"
     "}\n";
 

@@ -7,12 +7,15 @@
 #include "analysis/markup.h"
 
 /* Geometry in viewBox units; the page scales the chart to its column. */
-#define W           720.0
-#define LABEL_X     250.0 /* row labels end here (right-aligned) */
-#define LABEL_CHARS 34    /* at about 7 units a character they fit left of LABEL_X */
-#define ROW_H       22.0
-#define BAR_H       14.0
-#define LEGEND_H    20.0
+#define W             720.0
+#define LABEL_X       250.0 /* row labels end here (right-aligned) */
+#define LABEL_CHARS   34    /* at about 7 units a character they fit left of LABEL_X */
+#define ROW_H         22.0
+#define BAR_H         14.0
+#define LEGEND_H      20.0
+#define GROUP_BAR_H   8.0  /* one bar of a group (side-by-side shares) */
+#define X_LABEL_CHARS 20   /* a time axis label: "2026-11-23T03:00:00Z" whole */
+#define X_INSET       72.0 /* the first and last points, so their labels fit */
 
 /*
  * Okabe & Ito's colour-blind safe palette, darkest first; lines also differ by
@@ -212,10 +215,10 @@ static double legend(struct ms_buf *b, const struct rpt_table *t, const struct s
     return y + LEGEND_H + 4;
 }
 
-static void row_label(struct ms_buf *b, const struct rpt_table *t, size_t row, double y)
+/* The label of a row of height h at y, right-aligned, vertically centred. */
+static void row_label(struct ms_buf *b, const struct rpt_table *t, size_t row, double y, double h)
 {
-    ms_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", LABEL_X,
-                  y + ROW_H / 2 + 4);
+    ms_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", LABEL_X, y + h / 2 + 4);
     rpt_esc(b, rpt_cell_at(t, row, 0)->text, LABEL_CHARS);
     ms_buf_puts(b, "</text>");
 }
@@ -230,7 +233,7 @@ static void bar_row(struct ms_buf *b, const struct rpt_table *t, const struct se
 
     ms_buf_puts(b, "<g>"); /* the tooltip names the row in full, even where the label is cut */
     put_title(b, t, row, s->col[0], 0);
-    row_label(b, t, row, y);
+    row_label(b, t, row, y, ROW_H);
     if (ok) {
         ms_buf_printf(b,
                       "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" "
@@ -276,7 +279,7 @@ static void stack_row(struct ms_buf *b, const struct rpt_table *t, const struct 
     int ok;
 
     ms_buf_puts(b, "<g>");
-    row_label(b, t, row, y);
+    row_label(b, t, row, y, ROW_H);
     for (size_t k = 0; k < s->n; k++) {
         double v = value(s, rpt_cell_at(t, row, s->col[k]), &ok), w = (x1 - x0) * v / sc->max;
 
@@ -293,6 +296,87 @@ static void stack_row(struct ms_buf *b, const struct rpt_table *t, const struct 
     ms_buf_puts(b, "</g>\n");
 }
 
+/*
+ * Whether each row's shares are parts of one whole: one denominator, adding up
+ * to at most all of it. Only then is a stack honest; overlapping shares
+ * (STARTTLS, MTA-STS and DANE of the same domains) or shares of different
+ * wholes are drawn side by side instead. Counts are taken as parts.
+ */
+static int parts_of_whole(const struct rpt_table *t, const struct series *s, size_t nrows)
+{
+    for (size_t r = 0; r < nrows && s->percent; r++) {
+        uint64_t denom = 0, sum = 0;
+        int first = 1;
+
+        for (size_t k = 0; k < s->n; k++) {
+            const struct rpt_cell *c = rpt_cell_at(t, r, s->col[k]);
+
+            if (c->kind != RPT_CELL_SHARE)
+                continue;
+            if (!first && c->denom != denom)
+                return 0;
+            denom = c->denom;
+            first = 0;
+            sum += c->n;
+        }
+        if (sum > denom)
+            return 0;
+    }
+    return 1;
+}
+
+/* One group of thin bars, one per series, each against the whole scale. */
+static void group_row(struct ms_buf *b, const struct rpt_table *t, const struct series *s,
+                      size_t row, const struct scale *sc, const double box[2], double y)
+{
+    double h = (double)s->n * GROUP_BAR_H + 8;
+    int ok;
+
+    ms_buf_puts(b, "<g>");
+    row_label(b, t, row, y, h);
+    for (size_t k = 0; k < s->n; k++) {
+        double v = value(s, rpt_cell_at(t, row, s->col[k]), &ok);
+
+        if (!ok)
+            continue;
+        ms_buf_printf(b,
+                      "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" "
+                      "fill=\"%s\" data-v=\"%.6g\">",
+                      box[0], y + 4 + (double)k * GROUP_BAR_H, (box[1] - box[0]) * v / sc->max,
+                      GROUP_BAR_H - 1, PALETTE[k], v);
+        put_title(b, t, row, s->col[k], 1);
+        ms_buf_puts(b, "</rect>");
+    }
+    ms_buf_puts(b, "</g>\n");
+}
+
+static int grouped_chart(struct ms_buf *b, const struct rpt_table *t, const struct series *s)
+{
+    struct scale sc;
+    struct ms_buf body;
+    size_t n = t->nrows < RPT_SVG_MAX_GROUPS ? t->nrows : RPT_SVG_MAX_GROUPS;
+    double vmax = 0, h = (double)s->n * GROUP_BAR_H + 8, box[2] = {LABEL_X + 8, W - 24}, top;
+    int ok;
+
+    for (size_t r = 0; r < n; r++)
+        for (size_t k = 0; k < s->n; k++)
+            vmax = fmax(vmax, value(s, rpt_cell_at(t, r, s->col[k]), &ok));
+    scale_init(&sc, vmax, s->percent);
+    ms_buf_init(&body);
+    top = legend(&body, t, s, 4, 0);
+    x_axis(&body, &sc, box[0], box[1], top, top + (double)n * h);
+    for (size_t r = 0; r < n; r++)
+        group_row(&body, t, s, r, &sc, box, top + (double)r * h);
+    svg_open(b, t, "grouped", top + (double)n * h + 24);
+    ms_buf_append(b, body.data, body.len);
+    b->oom |= body.oom;
+    ms_buf_free(&body);
+    svg_close(b, t, n, s);
+    ms_buf_puts(b, "<p class=\"chartnote\">These shares overlap or have different wholes, so "
+                   "they are drawn side by side rather than stacked.</p>\n");
+    return 1;
+}
+
 static int stacked_chart(struct ms_buf *b, const struct rpt_table *t)
 {
     struct series s;
@@ -305,6 +389,8 @@ static int stacked_chart(struct ms_buf *b, const struct rpt_table *t)
     pick_series(t, &s, RPT_SVG_MAX_SERIES);
     if (s.n == 0 || n == 0)
         return no_data(b);
+    if (!parts_of_whole(t, &s, n))
+        return grouped_chart(b, t, &s);
     for (size_t r = 0; r < n; r++) {
         double sum = 0;
 
@@ -330,7 +416,8 @@ static int stacked_chart(struct ms_buf *b, const struct rpt_table *t)
 /* x of point i of n over [x0, x1], inset so that the first and last labels fit. */
 static double point_x(size_t i, size_t n, double x0, double x1)
 {
-    return n < 2 ? (x0 + x1) / 2 : x0 + 40 + (x1 - x0 - 80) * (double)i / (double)(n - 1);
+    return n < 2 ? (x0 + x1) / 2
+                 : x0 + X_INSET + (x1 - x0 - 2 * X_INSET) * (double)i / (double)(n - 1);
 }
 
 /* One series as a path broken where a cell has no value, and a marker per point. */
@@ -370,12 +457,21 @@ static void line_series(struct ms_buf *b, const struct rpt_table *t, const struc
 /* Labels of the points under the x axis, every step-th one so that they do not overlap. */
 static void x_labels(struct ms_buf *b, const struct rpt_table *t, const double box[4])
 {
-    size_t step = (size_t)ceil((double)t->nrows * 90.0 / (box[1] - box[0]));
+    size_t longest = 0, step;
+    double gap = t->nrows > 1 ? (box[1] - box[0] - 2 * X_INSET) / (double)(t->nrows - 1) : W;
 
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *l = rpt_cell_at(t, r, 0)->text;
+        size_t len = l != NULL ? strlen(l) : 0;
+
+        longest = len > longest ? len : longest;
+    }
+    longest = longest < X_LABEL_CHARS ? longest : X_LABEL_CHARS;
+    step = (size_t)ceil((7.0 * (double)longest + 12) / gap);
     for (size_t r = 0; r<t->nrows; r += step> 0 ? step : 1) {
         ms_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
                       point_x(r, t->nrows, box[0], box[1]), box[3] + 16);
-        rpt_esc(b, rpt_cell_at(t, r, 0)->text, 12);
+        rpt_esc(b, rpt_cell_at(t, r, 0)->text, X_LABEL_CHARS);
         ms_buf_puts(b, "</text>\n");
     }
 }

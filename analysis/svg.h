@@ -7,6 +7,8 @@
 
 /* At most this many rows are drawn as bars (the table below the chart lists them all). */
 #define RPT_SVG_MAX_BARS 40
+/* At most this many rows are drawn as groups of side-by-side bars. */
+#define RPT_SVG_MAX_GROUPS 20
 /* At most this many columns are drawn as series (stack segments or lines). */
 #define RPT_SVG_MAX_SERIES 8
 
@@ -15,6 +17,9 @@
  * an <svg class="chart"> element (axes, labels, a legend when there are
  * several series) for inclusion in an HTML page. Bars and lines scale
  * linearly from zero: shares by their percentage, counts by their number.
+ * RPT_CHART_STACKED stacks a row's shares only where they are parts of one
+ * whole (one denominator, adding up to at most it); otherwise it draws them
+ * as groups of side-by-side bars (class "chart-grouped") and says why.
  * Every drawn value is a shape of class "mark" carrying it in data-v, with a
  * <title> giving the figure as the table prints it. All text is escaped.
  *

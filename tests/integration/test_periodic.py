@@ -104,6 +104,7 @@ def check_runs(cmd, env, base):
         want = [mail_domains(os.path.join(base, d)) for d in DATES]
         got = [r[k]["n"] for r in rows]
         check(got == want, f"the points' domains with mail are the scans' ({got} == {want})")
+        check(min(got) > 0, f"both scans reached the world's domains ({got})")
         check(rows[0][0] < rows[1][0], f"points in time order ({rows[0][0]}, {rows[1][0]})")
     with open(os.path.join(base, "report.html")) as f:
         page = f.read()

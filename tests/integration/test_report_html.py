@@ -19,7 +19,8 @@
    that records every request and forwards none (nothing leaves the machine), with console
    messages on stderr. Fails on any console message (script error, refused load), on any request
    that is not Chromium's own background service, on a missing or wrong-sized screenshot, and when
-   no pixel of the charts' first colour is on it.
+   no pixel of the charts' first colour is on it. It is also printed to WORK/<page>.pdf (the
+   print style sheet): no console message, and a PDF of 1 to 2 + 2 x tables pages.
 Chromium missing: exit 77 (skipped), saying so. Prints "test_report_html: N passed, M failed".
 """
 import base64
@@ -175,6 +176,22 @@ def check_screenshot(page, height, proxy):
     print(f"test_report_html: screenshot: {png}")
 
 
+def check_print(page, tables, proxy):
+    """Prints the page to PDF as a browser would (print style sheet): a PDF of a sane length."""
+    pdf = page[:-len(".html")] + ".pdf"
+    rc, _, console = chromium.run([f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
+                                   "file://" + page], proxy)
+    check(rc == 0 and os.path.exists(pdf), f"chromium --print-to-pdf writes {pdf} (rc {rc})")
+    check(not console, f"no console messages while printing: {console[:5]}")
+    if os.path.exists(pdf):
+        with open(pdf, "rb") as f:
+            data = f.read()
+        pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
+        check(data.startswith(b"%PDF-") and 1 <= pages <= 2 + 2 * tables,
+              f"{os.path.basename(pdf)}: {pages} pages for {tables} tables")
+        print(f"test_report_html: printed: {pdf} ({pages} pages)")
+
+
 def main():
     if len(sys.argv) != 5:
         sys.exit("usage: test_report_html.py MTASCOPE WORLD WORK SAMPLE")
@@ -194,6 +211,7 @@ def main():
             tags = check_file(os.path.basename(page), text)
             height = check_dom(page, text, tags, proxy)
             check_screenshot(page, height, proxy)
+            check_print(page, tags.get("table", 0), proxy)
     finally:
         proxy.close()
     check(len(pages) == 2, f"both pages rendered ({pages})")

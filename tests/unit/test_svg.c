@@ -158,6 +158,48 @@ static void test_stacked(void)
     rpt_free(&r);
 }
 
+static void test_grouped(void)
+{
+    static const char *const cols[] = {"provider", "STARTTLS", "MTA-STS", "DANE", NULL};
+    struct rpt_report r;
+    struct rpt_table *t;
+    struct rpt_cell *row;
+    struct ms_buf b;
+    struct mark m[8];
+
+    rpt_init(&r, "t");
+    t = rpt_table(&r, rpt_section(&r, "s", "S", NULL), "g", "By provider", NULL, RPT_CHART_STACKED,
+                  cols);
+    row = rpt_row(&r, t, "a.example"); /* overlapping shares of one whole: 125% together */
+    rpt_set_share(&row[1], 90, 100);
+    rpt_set_share(&row[2], 20, 100);
+    rpt_set_share(&row[3], 15, 100);
+    row = rpt_row(&r, t, "b.example");
+    rpt_set_share(&row[1], 1, 2);
+    ms_buf_init(&b);
+    CHECK_INT(rpt_svg_chart(&b, t), 1);
+    check_clean(ms_buf_cstr(&b));
+    CHECK(strstr(b.data, "<svg class=\"chart chart-grouped\"") != NULL);
+    CHECK(strstr(b.data, "drawn side by side rather than stacked") != NULL);
+    CHECK_INT(marks(b.data, m, 8), 4);
+    /* Side by side: every bar starts at the axis, lengths proportional to the shares. */
+    CHECK(m[0].x == m[1].x && m[1].x == m[2].x && m[2].x == m[3].x);
+    CHECK(near(m[0].w / m[1].w, 4.5) && near(m[1].w / m[2].w, 20.0 / 15));
+    CHECK(near(m[3].w / m[0].w, 50.0 / 90) && m[1].y > m[0].y && m[3].y > m[2].y);
+    CHECK(strstr(b.data, ">100%</text>") != NULL);
+    /* Parts with different denominators are not one whole either, even under 100% together. */
+    t = rpt_table(&r, rpt_section(&r, "s2", "S", NULL), "g2", "Wholes", NULL, RPT_CHART_STACKED,
+                  cols);
+    row = rpt_row(&r, t, "c.example");
+    rpt_set_share(&row[1], 1, 4);
+    rpt_set_share(&row[2], 1, 5);
+    ms_buf_reset(&b);
+    CHECK_INT(rpt_svg_chart(&b, t), 1);
+    CHECK(strstr(b.data, "chart-grouped") != NULL);
+    ms_buf_free(&b);
+    rpt_free(&r);
+}
+
 /* y of the line chart's horizontal axis (the dark grid line at 0). */
 static double axis_y(const char *svg)
 {
@@ -217,6 +259,31 @@ static void test_line(void)
     rpt_free(&r);
 }
 
+static void test_time_axis(void)
+{
+    static const char *const cols[] = {"scan", "MTA-STS", NULL};
+    struct rpt_report r;
+    struct rpt_table *t;
+    struct ms_buf b;
+    char label[32];
+
+    rpt_init(&r, "t");
+    t = rpt_table(&r, rpt_section(&r, "s", "S", NULL), "tr", "Weekly", NULL, RPT_CHART_LINE, cols);
+    for (int i = 0; i < 30; i++) {
+        snprintf(label, sizeof(label), "2026-%02d-01T03:00:00Z", 1 + i % 12);
+        rpt_set_share(&rpt_row(&r, t, label)[1], (uint64_t)i, 30);
+    }
+    ms_buf_init(&b);
+    CHECK_INT(rpt_svg_chart(&b, t), 1);
+    check_clean(ms_buf_cstr(&b));
+    /* Whole time stamps under the axis, only as many as fit side by side (about 130 units each). */
+    CHECK(strstr(b.data, ">2026-01-01T03:00:00Z</text>") != NULL);
+    CHECK(mc_count(b.data, "T03:00:00Z</text>") >= 3 && mc_count(b.data, "T03:00:00Z</text>") <= 5);
+    CHECK_INT(mc_count(b.data, "<circle class=\"mark\""), 30);
+    ms_buf_free(&b);
+    rpt_free(&r);
+}
+
 static void test_no_data(void)
 {
     static const char *const cols[] = {"name", "value", NULL};
@@ -256,6 +323,8 @@ int main(void)
     test_bar_shares();
     test_bar_counts();
     test_stacked();
+    test_grouped();
+    test_time_axis();
     test_line();
     test_no_data();
     return th_report("test_svg");
