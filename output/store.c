@@ -883,12 +883,12 @@ static int walk(struct ro_view *ro, out_store_iter_cb cb, void *arg, int *by_cb)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-int out_store_iterate(const char *dir, out_store_iter_cb cb, void *arg)
+static int iterate_db(const char *dir, enum store_db db, out_store_iter_cb cb, void *arg)
 {
     struct ro_view ro;
     int rc, by_cb = 0;
 
-    rc = ro_open(&ro, dir, DB_DOMAINS);
+    rc = ro_open(&ro, dir, db);
     if (rc != 0)
         return rc;
     rc = walk(&ro, cb, arg, &by_cb);
@@ -964,6 +964,16 @@ void out_store_cursor_close(struct out_store_cursor *c)
     mdb_cursor_close(c->cur);
     ro_close(&c->ro);
     free(c);
+}
+
+int out_store_iterate(const char *dir, out_store_iter_cb cb, void *arg)
+{
+    return iterate_db(dir, DB_DOMAINS, cb, arg);
+}
+
+int out_store_iterate_blobs(const char *dir, out_store_iter_cb cb, void *arg)
+{
+    return iterate_db(dir, DB_BLOBS, cb, arg);
 }
 
 int out_store_count(const char *dir, uint64_t *n)

@@ -174,6 +174,12 @@ int out_store_iterate(const char *dir, out_store_iter_cb cb, void *arg);
  */
 int out_store_blob_put(struct out_store *s, const char *key, const void *val, size_t vallen);
 
+/*
+ * As out_store_iterate for the `blobs` database (key = "kind:sha256hex", value
+ * = the blob's bytes), in key order. For copying blobs between stores (merge).
+ */
+int out_store_iterate_blobs(const char *dir, out_store_iter_cb cb, void *arg);
+
 /* Reads one blob of DIR read-only; errors as out_store_meta_read. */
 int out_store_blob_read(const char *dir, const char *key, struct ms_buf *value);
 

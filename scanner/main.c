@@ -4,6 +4,8 @@
 
 #include "analysis/report.h"
 #include "common/strbuf.h"
+#include "datasets/psl.h"
+#include "scanner/merge.h"
 #include "scanner/options.h"
 #include "scanner/pipeline.h"
 #include "scanner/versions.h"
@@ -15,10 +17,11 @@ static void usage(FILE *fp)
           "commands:\n"
           "  scan [options] INPUT   scan the domains in INPUT ('-' for stdin)\n"
           "  report DIR... --out F  adoption report of one or more scans\n"
+          "  merge OUT DIR...       combine the shards of one scan into OUT\n"
           "  version                print the version and library versions\n"
           "\n"
-          "'mtascope scan --help' and 'mtascope report --help' list the options;\n"
-          "see also mtascope(1).\n",
+          "'mtascope scan --help', 'mtascope report --help' and 'mtascope merge --help'\n"
+          "list the options; see also mtascope(1).\n",
           fp);
 }
 
@@ -50,6 +53,11 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "report") == 0)
         return rpt_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "merge") == 0) {
+        int rc = scan_merge_main(argc - 1, argv + 1);
+        ds_psl_shutdown(); /* the list the merge's shard checks loaded */
+        return rc;
+    }
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0) {
         usage(stdout);

@@ -30,18 +30,19 @@ static void kv(struct ms_buf *b, const char *key, const char *val)
 
 static void put_counters(struct ms_buf *b, const struct scan_counters *c, uint64_t total)
 {
-    ms_buf_printf(b,
-                  "\"counters\":{\"input_entries\":%llu,\"input_errors\":%llu,"
-                  "\"domains_scanned\":%llu,\"dns_errors\":%llu,\"skipped_recorded\":%llu,"
-                  "\"skipped_duplicate\":%llu,\"excluded\":%llu,\"sampled_out\":%llu,"
-                  "\"sharded_out\":%llu,\"exclude_reloads\":%llu,"
-                  "\"records_total\":%llu}",
-                  (unsigned long long)c->lines, (unsigned long long)c->input_errors,
-                  (unsigned long long)c->done, (unsigned long long)c->dns_errors,
-                  (unsigned long long)c->skipped_recorded, (unsigned long long)c->skipped_duplicate,
-                  (unsigned long long)c->excluded, (unsigned long long)c->sampled_out,
-                  (unsigned long long)c->sharded_out, (unsigned long long)c->exclude_reloads,
-                  (unsigned long long)total);
+    ms_buf_puts(b, "\"counters\":{");
+#define XX(member, name) out_json_kv_u64(b, name, c->member);
+    SCAN_COUNTER_MAP(XX)
+#undef XX
+    out_json_kv_u64(b, "records_total", total);
+    ms_buf_putc(b, '}');
+}
+
+void scan_counters_text(const struct scan_counters *c, struct ms_buf *b)
+{
+#define XX(member, name) ms_buf_printf(b, "%s=%llu\n", name, (unsigned long long)c->member);
+    SCAN_COUNTER_MAP(XX)
+#undef XX
 }
 
 static void put_resolvers(struct ms_buf *b, const struct scan_manifest *m)
@@ -106,6 +107,9 @@ static void build(struct ms_buf *b, const struct scan_manifest *m)
     }
     ms_buf_puts(b, "],\n\"options\":");
     scan_opts_json(m->opts, b);
+    ms_buf_puts(b, ",\n");
+    kv(b, "input_sha256", m->input_sha256 ? m->input_sha256 : "");
+    ms_buf_printf(b, ",\n\"input_bytes\":%llu", (unsigned long long)m->input_bytes);
     ms_buf_puts(b, ",\n\"libraries\":");
     scan_versions_json(b);
     put_input(b, m->opts);

@@ -20,6 +20,8 @@ struct scan_manifest {
     double duration_s; /* monotonic, sub-second */
     int complete;
     uint64_t records_total;
+    const char *input_sha256; /* "" when unknown (stdin, or the scan stopped early) */
+    uint64_t input_bytes;
     const struct scan_counters *counters;
     const struct rsv_ctx *rsv; /* may be NULL */
     uint64_t host_hits, host_misses;
@@ -34,6 +36,9 @@ struct scan_manifest {
 
 /* Writes DIR/manifest.json atomically (temporary file, then rename). Returns 0 or MS_EIO. */
 int scan_manifest_write(const char *dir, const struct scan_manifest *m);
+
+/* Appends the counters as `name=value` lines (SCAN_COUNTER_MAP order), for the store's meta. */
+void scan_counters_text(const struct scan_counters *c, struct ms_buf *b);
 
 /* Formats t as RFC 3339 UTC ("2026-11-23T14:00:00Z") into out (at least 21 bytes). */
 void scan_time_rfc3339(time_t t, char *out, size_t outsz);

@@ -346,3 +346,25 @@ void scan_opts_json(const struct scan_opts *o, struct ms_buf *b)
                   o->allow_private ? "true" : "false", o->per_ip_conns, o->per_ip_rate,
                   o->max_conns, o->smtp_timeout_ms);
 }
+
+void scan_opts_canon(const struct scan_opts *o, struct ms_buf *b)
+{
+    ms_buf_puts(b, "resolvers=");
+    for (int i = 0; i < o->rsv.n_upstreams; i++)
+        ms_buf_printf(b, "%s%s:%u", i ? "," : "", o->rsv.upstream[i].addr,
+                      (unsigned)o->rsv.upstream[i].port);
+    ms_buf_printf(b,
+                  "\nresolver_qps=%.0f\nresolver_inflight=%d\nconcurrency=%d\ntimeout_ms=%d\n"
+                  "retries=%d\nbackoff_ms=%d\nedns_size=%u\nmax_hosts=%u\nlimit=%llu\n"
+                  "sample=%.17g\n",
+                  o->rsv.qps_per_upstream, o->rsv.max_inflight, o->concurrency, o->rsv.timeout_ms,
+                  o->rsv.retries, o->rsv.backoff_ms, (unsigned)o->rsv.edns_size, o->max_hosts,
+                  (unsigned long long)o->limit, o->sample);
+    ms_buf_printf(b, "registered_only=%d\n", o->registered_only);
+    ms_buf_printf(b, "smtp=%d\nsmtp_port=%u\nsts=%d\nhttps_port=%u\nehlo_name=%s\n", o->smtp,
+                  (unsigned)o->smtp_port, o->sts, (unsigned)o->https_port, o->ehlo_name);
+    ms_buf_printf(b, "exclude=%s\nca_file=%s\nallow_private=%d\n", o->exclude ? o->exclude : "",
+                  o->ca_file ? o->ca_file : "", o->allow_private);
+    ms_buf_printf(b, "per_ip_conns=%d\nper_ip_rate=%.17g\nmax_conns=%d\nsmtp_timeout_ms=%d\n",
+                  o->per_ip_conns, o->per_ip_rate, o->max_conns, o->smtp_timeout_ms);
+}

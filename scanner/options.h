@@ -46,4 +46,14 @@ int scan_opts_parse(struct scan_opts *o, int argc, char **argv);
 /* Appends the options as a JSON object for the manifest. */
 void scan_opts_json(const struct scan_opts *o, struct ms_buf *out);
 
+/*
+ * Appends the options that decide what a scan records, as `name=value` lines
+ * in a fixed order, for the store's meta: two scans whose texts are equal ran
+ * with the same settings, so `mtascope merge` may combine them. Left out on
+ * purpose: the input's path (its SHA-256 is compared instead), --out, --resume,
+ * --shard, --status/--no-status, --verbose and --quiet. Values are not escaped
+ * (a path with a newline would only make two texts differ). Any thread.
+ */
+void scan_opts_canon(const struct scan_opts *o, struct ms_buf *out);
+
 #endif

@@ -15,6 +15,7 @@
 #include "common/hash.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "datasets/digest.h"
 #include "datasets/listreader.h"
 #include "datasets/psl.h"
 #include "datasets/shard.h"
@@ -27,6 +28,7 @@
 #include "scanner/manifest.h"
 #include "scanner/mxprobe.h"
 #include "scanner/mxrows.h"
+#include "scanner/scanmeta.h"
 #include "output/mxcsv.h"
 #include "probes/tlsctx.h"
 #include "probes/stsfetch.h"
@@ -62,6 +64,13 @@ struct pipeline {
     time_t started_at;
     uint64_t started_ns;
     int exit_code;
+    /* The input's SHA-256, computed on the thread pool while the scan reads the same file. */
+    uv_work_t digest_req;
+    int digest_busy;
+    volatile int digest_cancel;
+    int digest_rc;
+    char input_sha256[DS_SHA256_HEX + 1];
+    uint64_t input_bytes;
 };
 
 static struct scan_domain **inflight_slot(struct pipeline *p, const char *name)
@@ -364,6 +373,7 @@ static void on_signal(uv_signal_t *h, int signum)
     ms_warn("signal %d: finishing the %llu domains in flight, then stopping (again to abort)",
             signum, (unsigned long long)p->c.inflight);
     p->interrupted = 1;
+    p->digest_cancel = 1;
     p->eof = 1;
     stop_feeding(p);
     maybe_finish(p);
@@ -380,6 +390,8 @@ static void fill_manifest(struct pipeline *p, struct scan_manifest *m)
     m->duration_s = (double)(uv_hrtime() - p->started_ns) / 1e9;
     m->complete = !p->interrupted && !p->failed;
     m->counters = &p->c;
+    m->input_sha256 = p->input_sha256;
+    m->input_bytes = p->input_bytes;
     if (p->env.hosts != NULL)
         rsv_hostcache_stats(p->env.hosts, &m->host_hits, &m->host_misses);
     if (p->env.sts != NULL) {
@@ -445,6 +457,8 @@ static void on_finish(uv_timer_t *t)
     uv_close((uv_handle_t *)&p->finisher, NULL);
     scan_status_stop(&p->status);
     fill_manifest(p, &final_manifest);
+    if (scan_meta_end(p->store, &p->c, p->input_sha256, final_manifest.complete) != 0)
+        p->failed = 1;
     uv_close((uv_handle_t *)&p->feeder, NULL);
     uv_close((uv_handle_t *)&p->sig_int, NULL);
     uv_close((uv_handle_t *)&p->sig_term, NULL);
@@ -463,11 +477,44 @@ static void on_finish(uv_timer_t *t)
 
 static void maybe_finish(struct pipeline *p)
 {
-    if (!p->eof || p->c.inflight > 0 || p->finishing)
+    if (!p->eof || p->c.inflight > 0 || p->finishing || p->digest_busy)
         return;
     p->finishing = 1;
     stop_feeding(p);
     uv_timer_start(&p->finisher, on_finish, 0, 0);
+}
+
+static void digest_work(uv_work_t *req)
+{
+    struct pipeline *p = req->data;
+
+    p->digest_rc = ds_file_sha256(p->o->input, &p->digest_cancel, p->input_sha256, &p->input_bytes);
+}
+
+static void digest_done(uv_work_t *req, int status)
+{
+    struct pipeline *p = req->data;
+
+    p->digest_busy = 0;
+    if (status != 0 || p->digest_rc != 0) {
+        if (!p->interrupted)
+            ms_warn("no SHA-256 of %s: %s", p->o->input,
+                    status != 0 ? "cancelled" : ms_strerror(p->digest_rc));
+        p->input_sha256[0] = '\0';
+    }
+    maybe_finish(p);
+}
+
+/* Starts hashing a regular input file; stdin and other streams stay without a digest. */
+static void start_digest(struct pipeline *p)
+{
+    struct stat st;
+
+    if (strcmp(p->o->input, "-") == 0 || stat(p->o->input, &st) != 0 || !S_ISREG(st.st_mode))
+        return;
+    p->digest_req.data = p;
+    if (uv_queue_work(&p->loop, &p->digest_req, digest_work, digest_done) == 0)
+        p->digest_busy = 1;
 }
 
 /* Creates DIR; refuses to mix a new scan into an old one unless --resume. */
@@ -628,6 +675,8 @@ static int setup(struct pipeline *p)
     if (rc == 0)
         rc = put_input_meta(p);
     if (rc == 0)
+        rc = scan_meta_begin(p->store, p->o);
+    if (rc == 0)
         rc = rsv_create(&p->env.rsv, &p->loop, &p->o->rsv);
     if (rc == 0)
         rc = rsv_hostcache_create(&p->env.hosts, p->env.rsv, p->o->max_hosts);
@@ -703,6 +752,7 @@ int scan_run(const struct scan_opts *o, int argc, char **argv)
         }
         uv_run(&p->loop, UV_RUN_DEFAULT);
     } else {
+        start_digest(p);
         start_feeding(p);
         uv_run(&p->loop, UV_RUN_DEFAULT);
     }

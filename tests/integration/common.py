@@ -75,3 +75,24 @@ def expected_keys(world):
 def catalogue_names(world):
     """The valid domain names of the world's input list."""
     return [k for k in expected_keys(world) if not k.startswith("!")]
+
+
+# Columns two scans of the same world may legitimately record differently, with the condition:
+# unbound answers a bogus name it has just validated with EDE 9 (DNSKEY missing) or 7 (signature
+# expired), and the same answer from its bogus cache (val-bogus-ttl, 60 s) with EDE 6 (DNSSEC
+# bogus); which one a scan sees depends on what asked in the last minute.
+VOLATILE = {"mx_ede": lambda a, b: a.get("mx_dnssec") == b.get("mx_dnssec") == "bogus"}
+
+
+def row_differences(ref, got, ignore=("scanned_at",)):
+    """'domain.column: a vs b' for every difference between two domains.csv row lists (in order),
+    `ignore` and the VOLATILE columns under their condition aside."""
+    diffs = []
+    if [r["domain"] for r in ref] != [r["domain"] for r in got]:
+        return [f"domains differ: {len(ref)} vs {len(got)} rows"]
+    for a, b in zip(ref, got):
+        for col in a:
+            if col in ignore or a[col] == b.get(col) or (col in VOLATILE and VOLATILE[col](a, b)):
+                continue
+            diffs.append(f"{a['domain']}.{col}: {a[col]!r} vs {b.get(col)!r}")
+    return diffs

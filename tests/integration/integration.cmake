@@ -76,3 +76,11 @@ add_test(NAME integration.periodic
           ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-periodic)
 set_tests_properties(integration.periodic PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600
                      RESOURCE_LOCK world_https)
+
+# mtascope merge on real shard scans: equal to an unsharded scan; the store's meta (input SHA-256,
+# complete=false after SIGINT/SIGKILL); every refusal on real output (options, input, stdin,
+# interrupted, missing or repeated shard, a record planted in a second shard with mdb_load).
+add_test(NAME integration.merge
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_merge.py $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-merge)
+set_tests_properties(integration.merge PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)

@@ -1,2 +1,3 @@
 ms_unit_test(test_addrpolicy ms_scanner)
 ms_unit_test(test_exclude ms_scanner)
+ms_unit_test(test_merge ms_scanner)
