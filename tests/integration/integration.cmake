@@ -77,6 +77,21 @@ add_test(NAME integration.periodic
 set_tests_properties(integration.periodic PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600
                      RESOURCE_LOCK world_https)
 
+# A 4-shard scan of the world as a Slurm array job on a one-node cluster the test brings up (its
+# own munged, slurmctld, slurmd in a temporary directory), merged by a dependent job: equal to a
+# single-process scan. Needs root (exit 77 otherwise). MS_SLURM_PORT (slurmctld; slurmd one above)
+# derives from MS_WORLD_PORT like the world's other ports, so build trees do not clash.
+math(EXPR ms_slurm_port_default "16817 + ${MS_WORLD_PORT} - 53053")
+set(MS_SLURM_PORT ${ms_slurm_port_default} CACHE STRING "slurmctld port of integration.slurm")
+add_test(NAME integration.slurm
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_slurm.py $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-slurm ${MS_SLURM_PORT})
+# It fetches the world's policies (see world_https above) and probes its SMTP servers: never beside
+# integration.smtp_stage, which counts the connections at once each server sees.
+set_tests_properties(integration.slurm PROPERTIES FIXTURES_REQUIRED world TIMEOUT 300
+                     SKIP_RETURN_CODE 77 RESOURCE_LOCK "world_https;world_smtp")
+set_tests_properties(integration.smtp_stage PROPERTIES RESOURCE_LOCK world_smtp)
+
 # mtascope merge on real shard scans: equal to an unsharded scan; the store's meta (input SHA-256,
 # complete=false after SIGINT/SIGKILL); every refusal on real output (options, input, stdin,
 # interrupted, missing or repeated shard, a record planted in a second shard with mdb_load).
