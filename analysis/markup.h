@@ -25,8 +25,8 @@ void rpt_id(struct ms_buf *b, const char *s);
 
 /*
  * Appends a percentage of n out of d with one decimal ("12.5%"); a share
- * that is not zero but rounds to it prints "<0.1%", so it never reads as none.
- * d == 0 prints "n/a".
+ * that is not zero but rounds to it prints "<0.1%" (escaped: "&lt;0.1%"), so
+ * it never reads as none. d == 0 prints "n/a".
  */
 void rpt_fmt_percent(struct ms_buf *b, uint64_t n, uint64_t d);
 

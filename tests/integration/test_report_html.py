@@ -20,7 +20,8 @@
    messages on stderr. Fails on any console message (script error, refused load), on any request
    that is not Chromium's own background service, on a missing or wrong-sized screenshot, and when
    no pixel of the charts' first colour is on it. It is also printed to WORK/<page>.pdf (the
-   print style sheet): no console message, and a PDF of 1 to 2 + 2 x tables pages.
+   print style sheet): no console message, and a PDF of 1 to 2 + 2 x tables pages. A copy whose
+   policy admits no script (as with scripting off) still shows the charts' colour.
 Chromium missing: exit 77 (skipped), saying so. Prints "test_report_html: N passed, M failed".
 """
 import base64
@@ -176,6 +177,21 @@ def check_screenshot(page, height, proxy):
     print(f"test_report_html: screenshot: {png}")
 
 
+def check_without_js(page, text, proxy):
+    """Without its script (a copy whose policy admits no script, as a browser with scripting off)
+    the charts are still there: they are SVG in the file, not drawn by script."""
+    copy, png = page[:-len(".html")] + "-nojs.html", page[:-len(".html")] + "-nojs.png"
+    with open(copy, "w") as f:
+        f.write(re.sub(r"script-src [^;\"]*", "script-src 'none'", text, count=1))
+    rc, _, console = chromium.run([f"--screenshot={png}", f"--window-size={WIDTH},3000",
+                                   "file://" + copy], proxy)
+    check(rc == 0 and os.path.exists(png), f"a screenshot without the script (rc {rc})")
+    check(len(console) == 1 and "script" in console[0],
+          f"the only console message is the refused script: {console[:5]}")
+    if os.path.exists(png):
+        check(chromium.find_colour(png, CHART_BLUE, 200), "charts drawn without the script")
+
+
 def check_print(page, tables, proxy):
     """Prints the page to PDF as a browser would (print style sheet): a PDF of a sane length."""
     pdf = page[:-len(".html")] + ".pdf"
@@ -212,6 +228,7 @@ def main():
             height = check_dom(page, text, tags, proxy)
             check_screenshot(page, height, proxy)
             check_print(page, tags.get("table", 0), proxy)
+            check_without_js(page, text, proxy)
     finally:
         proxy.close()
     check(len(pages) == 2, f"both pages rendered ({pages})")
