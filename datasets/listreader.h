@@ -29,7 +29,22 @@ struct ds_list_reader {
     char buf[DS_LINE_MAX + 2];
 };
 
+/* How a line names its domain. */
+enum ds_list_mode {
+    DS_LIST_PLAIN,  /* "name", or "rank,name" (a top list read as a list) */
+    DS_LIST_TOPLIST /* "rank,name" only (Tranco's CSV); other lines are toplist_syntax errors */
+};
+
 void ds_list_reader_init(struct ds_list_reader *r, FILE *fp);
+
+/*
+ * Parses one line (n bytes, without its LF; `too_long` when it was cut) into
+ * `e`: '#' starts a comment, white space around the name is dropped. Returns
+ * 1 when the line is an entry (a name or an input error), 0 for a blank or
+ * comment line. Any thread.
+ */
+int ds_list_parse(const char *line, size_t n, int too_long, enum ds_list_mode mode, uint64_t lineno,
+                  struct ds_entry *e);
 
 /*
  * Reads the next non-blank, non-comment line into `e`. Returns 1 when an

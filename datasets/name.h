@@ -22,7 +22,13 @@
     XX(LINE_TOO_LONG, "line_too_long")                                                             \
     XX(PUBLIC_SUFFIX, "public_suffix")                                                             \
     XX(IDNA_INVALID, "idna_invalid")                                                               \
-    XX(ALABEL_INVALID, "alabel_invalid")
+    XX(ALABEL_INVALID, "alabel_invalid")                                                           \
+    XX(TOPLIST_SYNTAX, "toplist_syntax")                                                           \
+    XX(ZONE_SYNTAX, "zone_syntax")                                                                 \
+    XX(ZONE_INCLUDE, "zone_include")                                                               \
+    XX(ZONE_NO_ORIGIN, "zone_no_origin")                                                           \
+    XX(ZONE_OUTSIDE, "zone_outside_origin")                                                        \
+    XX(ZONE_TOO_LONG, "zone_record_too_long")
 
 enum ds_name_err {
 #define XX(name, str) DS_NAME_##name,

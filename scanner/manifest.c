@@ -77,12 +77,15 @@ static void put_resources(struct ms_buf *b)
  * What decides which names this run scanned: a merge of shards checks that
  * these agree (the partition depends on the public suffix list in use).
  */
-static void put_input(struct ms_buf *b, const struct scan_opts *o)
+static void put_input(struct ms_buf *b, const struct scan_manifest *m)
 {
+    const struct scan_opts *o = m->opts;
     char shard[32];
 
     snprintf(shard, sizeof(shard), "%u/%u", o->shard_k, o->shard_n ? o->shard_n : 1);
     ms_buf_puts(b, ",\n\"input\":{");
+    kv(b, "format", m->input_format ? m->input_format : "unknown");
+    ms_buf_printf(b, ",\"gzip\":%s,", m->input_compressed ? "true" : "false");
     kv(b, "shard", shard);
     ms_buf_putc(b, ',');
     kv(b, "shard_function", DS_SHARD_FUNCTION);
@@ -112,7 +115,7 @@ static void build(struct ms_buf *b, const struct scan_manifest *m)
     ms_buf_printf(b, ",\n\"input_bytes\":%llu", (unsigned long long)m->input_bytes);
     ms_buf_puts(b, ",\n\"libraries\":");
     scan_versions_json(b);
-    put_input(b, m->opts);
+    put_input(b, m);
     ms_buf_puts(b, ",\n");
     kv(b, "started_at", t0);
     ms_buf_puts(b, ",\n");

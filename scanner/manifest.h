@@ -23,6 +23,8 @@ struct scan_manifest {
     const char *input_sha256; /* "" when unknown (stdin, or the scan stopped early) */
     uint64_t input_bytes;
     const struct scan_counters *counters;
+    const char *input_format;  /* as read: "list", "toplist" or "zone" (NULL: unknown) */
+    int input_compressed;      /* the input was gzip */
     const struct rsv_ctx *rsv; /* may be NULL */
     uint64_t host_hits, host_misses;
     struct rsv_upstream_stats up_stats[RSV_MAX_UPSTREAMS];

@@ -23,6 +23,8 @@
     XX("resolver-qps", 1, 'q', "N", "queries/s per resolver (0: no limit)")                        \
     XX("resolver-inflight", 1, 'I', "N", "queries in flight per resolver (1000)")                  \
     XX("concurrency", 1, 'c', "N", "domains in flight (500)")                                      \
+    XX("input-format", 1, 'f', "FMT", "list, toplist or zone (default: by content)")               \
+    XX("zone-origin", 1, 'z', "NAME", "origin of a zone file without $ORIGIN")                     \
     XX("limit", 1, 'l', "N", "read at most N input entries")                                       \
     XX("sample", 1, 'p', "P", "keep a share P of names, by hash (0<P<=1)")                         \
     XX("shard", 1, 'k', "K/N", "only shard K of N (0<=K<N), by registered domain")                 \
@@ -66,8 +68,8 @@ static const struct {
 
 static void print_help(FILE *fp)
 {
-    fputs("usage: mtascope scan [options] INPUT    (one domain a line; '-' is stdin)\n"
-          "MX, TLSA, MTA-STS and TLS-RPT records, then STARTTLS/DANE/PKIX on each MX.\n",
+    fputs("usage: mtascope scan [options] INPUT   (list, top list or zone file, plain or\n"
+          "gzip; '-' is stdin). MX, TLSA, MTA-STS, TLS-RPT, then STARTTLS on each MX.\n",
           fp);
     for (size_t i = 0; i < sizeof(help_rows) / sizeof(help_rows[0]); i++) {
         char left[40];
@@ -192,6 +194,17 @@ static int apply(struct scan_opts *o, int c, const char *arg)
     case 'g':
         o->registered_only = 1;
         return 0;
+    case 'f':
+        if (ds_input_format_parse(arg, &o->input_format) != 0)
+            return bad_value("input-format", arg);
+        return 0;
+    case 'z': {
+        char name[DS_NAME_MAX + 1];
+        if (strcmp(arg, ".") != 0 && ds_name_normalise(arg, strlen(arg), name) != DS_NAME_OK)
+            return bad_value("zone-origin", arg);
+        o->zone_origin = arg;
+        return 0;
+    }
     case 'n':
         o->smtp = 0;
         return 0;
@@ -332,6 +345,10 @@ void scan_opts_json(const struct scan_opts *o, struct ms_buf *b)
                   o->resume ? "true" : "false", (unsigned long long)o->limit, o->sample);
     ms_buf_printf(b, "\"shard\":\"%u/%u\",\"registered_only\":%s,", o->shard_k,
                   o->shard_n ? o->shard_n : 1, o->registered_only ? "true" : "false");
+    ms_buf_printf(
+        b, "\"input_format\":\"%s\",\"zone_origin\":", ds_input_format_name(o->input_format));
+    out_json_str(b, o->zone_origin ? o->zone_origin : "");
+    ms_buf_putc(b, ',');
     ms_buf_printf(b, "\"smtp\":%s,\"smtp_port\":%u,\"sts\":%s,\"https_port\":%u,\"ehlo_name\":",
                   o->smtp ? "true" : "false", (unsigned)o->smtp_port, o->sts ? "true" : "false",
                   (unsigned)o->https_port);
@@ -360,7 +377,8 @@ void scan_opts_canon(const struct scan_opts *o, struct ms_buf *b)
                   o->rsv.qps_per_upstream, o->rsv.max_inflight, o->concurrency, o->rsv.timeout_ms,
                   o->rsv.retries, o->rsv.backoff_ms, (unsigned)o->rsv.edns_size, o->max_hosts,
                   (unsigned long long)o->limit, o->sample);
-    ms_buf_printf(b, "registered_only=%d\n", o->registered_only);
+    ms_buf_printf(b, "registered_only=%d\ninput_format=%s\nzone_origin=%s\n", o->registered_only,
+                  ds_input_format_name(o->input_format), o->zone_origin ? o->zone_origin : "");
     ms_buf_printf(b, "smtp=%d\nsmtp_port=%u\nsts=%d\nhttps_port=%u\nehlo_name=%s\n", o->smtp,
                   (unsigned)o->smtp_port, o->sts, (unsigned)o->https_port, o->ehlo_name);
     ms_buf_printf(b, "exclude=%s\nca_file=%s\nallow_private=%d\n", o->exclude ? o->exclude : "",

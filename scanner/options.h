@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "common/strbuf.h"
+#include "datasets/input.h"
 #include "resolver/resolver.h"
 
 struct scan_opts {
@@ -12,12 +13,14 @@ struct scan_opts {
     const char *out_dir;
     struct rsv_opts rsv;
     int concurrency;
-    uint64_t limit;            /* entries read at most; 0: all */
-    double sample;             /* fraction of names kept, by hash (1: all) */
-    uint32_t shard_k, shard_n; /* --shard K/N; shard_n 0: not sharded (the whole input) */
-    int registered_only;       /* reduce names to their registered domains */
-    int smtp;                  /* run the STARTTLS stage */
-    int sts;                   /* fetch MTA-STS policies */
+    uint64_t limit;                    /* entries read at most; 0: all */
+    double sample;                     /* fraction of names kept, by hash (1: all) */
+    uint32_t shard_k, shard_n;         /* --shard K/N; shard_n 0: not sharded (the whole input) */
+    int registered_only;               /* reduce names to their registered domains */
+    enum ds_input_format input_format; /* DS_INPUT_AUTO: guessed from the content */
+    const char *zone_origin;           /* origin of a zone file without $ORIGIN (NULL: none) */
+    int smtp;                          /* run the STARTTLS stage */
+    int sts;                           /* fetch MTA-STS policies */
     uint16_t https_port;
     uint16_t smtp_port;
     const char *ehlo_name;

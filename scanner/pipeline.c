@@ -16,7 +16,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "datasets/digest.h"
-#include "datasets/listreader.h"
+#include "datasets/input.h"
 #include "datasets/psl.h"
 #include "datasets/shard.h"
 #include "output/csv.h"
@@ -46,8 +46,7 @@ struct pipeline {
     SSL_CTX *tls;
     X509_STORE *pkix;
     struct out_store *store;
-    FILE *in;
-    struct ds_list_reader rd;
+    struct ds_input *in;
     struct ds_entry entry;
     int eof, interrupted, finishing, failed;
     uv_idle_t feeder;
@@ -306,10 +305,12 @@ static void on_feed(uv_idle_t *h)
             stop_feeding(p);
             return;
         }
-        rc = p->o->limit > 0 && p->c.lines >= p->o->limit ? 0 : ds_list_next(&p->rd, &p->entry);
+        rc = p->o->limit > 0 && p->c.lines >= p->o->limit ? 0 : ds_input_next(p->in, &p->entry);
         if (rc <= 0) {
             if (rc < 0) {
-                ms_error("reading %s: %s", p->o->input, strerror(errno));
+                ms_error("reading %s: %s", p->o->input,
+                         ds_input_compressed(p->in) ? "corrupt or truncated gzip data"
+                                                    : strerror(errno));
                 p->failed = 1;
             }
             p->eof = 1;
@@ -392,6 +393,10 @@ static void fill_manifest(struct pipeline *p, struct scan_manifest *m)
     m->counters = &p->c;
     m->input_sha256 = p->input_sha256;
     m->input_bytes = p->input_bytes;
+    if (p->in != NULL) {
+        m->input_format = ds_input_format_name(p->in->format);
+        m->input_compressed = ds_input_compressed(p->in);
+    }
     if (p->env.hosts != NULL)
         rsv_hostcache_stats(p->env.hosts, &m->host_hits, &m->host_misses);
     if (p->env.sts != NULL) {
@@ -538,16 +543,17 @@ static int prepare_out_dir(const struct scan_opts *o)
 
 static int open_input(struct pipeline *p)
 {
-    if (strcmp(p->o->input, "-") == 0) {
-        p->in = stdin;
-    } else {
-        p->in = fopen(p->o->input, "r");
-        if (p->in == NULL) {
-            ms_error("cannot open %s: %s", p->o->input, strerror(errno));
-            return -1;
-        }
+    int rc = ds_input_open(&p->in, p->o->input, p->o->input_format, p->o->zone_origin);
+
+    if (rc != 0) {
+        ms_error("cannot open %s: %s", p->o->input,
+                 rc == MS_EIO       ? strerror(errno)
+                 : rc == MS_ESYNTAX ? "corrupt or truncated gzip data"
+                                    : ms_strerror(rc));
+        return -1;
     }
-    ds_list_reader_init(&p->rd, p->in);
+    ms_info("input %s: %s%s", p->o->input, ds_input_format_name(p->in->format),
+            ds_input_compressed(p->in) ? ", gzip" : "");
     return 0;
 }
 
@@ -718,8 +724,7 @@ static void teardown(struct pipeline *p)
     free(p->inflight_tab);
     ms_buf_free(&p->scratch);
     ms_buf_free(&p->enc);
-    if (p->in != NULL && p->in != stdin)
-        fclose(p->in);
+    ds_input_close(p->in);
     ds_psl_shutdown();
 }
 

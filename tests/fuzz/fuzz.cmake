@@ -3,16 +3,26 @@
 # real libFuzzer binaries (fuzz_*) and short fuzzing runs as tests (fuzz.run_*).
 option(MS_FUZZ "Build libFuzzer binaries (clang only) and register short fuzzing runs" OFF)
 
-set(MS_FUZZ_TARGETS ststxt tlsrpt stspolicy)
+set(MS_FUZZ_TARGETS ststxt tlsrpt stspolicy zone)
 # Sources each harness exercises, compiled with coverage into the libFuzzer binary (the library
 # copy in ms_probes carries no coverage instrumentation).
 set(MS_FUZZ_SRCS_ststxt ${CMAKE_SOURCE_DIR}/probes/ststxt.c ${CMAKE_SOURCE_DIR}/probes/txtrecord.c)
 set(MS_FUZZ_SRCS_tlsrpt ${CMAKE_SOURCE_DIR}/probes/tlsrpt.c ${CMAKE_SOURCE_DIR}/probes/txtrecord.c)
 set(MS_FUZZ_SRCS_stspolicy ${CMAKE_SOURCE_DIR}/probes/stspolicy.c)
+set(MS_FUZZ_SRCS_zone ${CMAKE_SOURCE_DIR}/datasets/zone.c ${CMAKE_SOURCE_DIR}/datasets/source.c
+                     ${CMAKE_SOURCE_DIR}/datasets/name.c)
+# The library each replay driver links (default ms_probes) and what the libFuzzer binary needs
+# besides ms_common.
+set(MS_FUZZ_LIB_zone ms_datasets)
+set(MS_FUZZ_EXTRA_zone idn2 z)
 
 foreach(t ${MS_FUZZ_TARGETS})
   add_executable(replay_${t} fuzz/replay.c fuzz/fuzz_${t}.c)
-  target_link_libraries(replay_${t} PRIVATE ms_probes)
+  if(DEFINED MS_FUZZ_LIB_${t})
+    target_link_libraries(replay_${t} PRIVATE ${MS_FUZZ_LIB_${t}})
+  else()
+    target_link_libraries(replay_${t} PRIVATE ms_probes)
+  endif()
   add_test(NAME fuzz.replay_${t}
            COMMAND replay_${t} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${t})
 endforeach()
@@ -27,7 +37,7 @@ if(MS_FUZZ)
       add_executable(fuzz_${t} fuzz/fuzz_${t}.c ${MS_FUZZ_SRCS_${t}})
       target_compile_options(fuzz_${t} PRIVATE ${MS_FUZZ_FLAGS})
       target_link_options(fuzz_${t} PRIVATE ${MS_FUZZ_FLAGS})
-      target_link_libraries(fuzz_${t} PRIVATE ms_common)
+      target_link_libraries(fuzz_${t} PRIVATE ms_common ${MS_FUZZ_EXTRA_${t}})
       # New inputs go to a scratch corpus in the build tree; the committed one is only read.
       set(scratch ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus/${t})
       file(MAKE_DIRECTORY ${scratch})

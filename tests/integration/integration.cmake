@@ -99,3 +99,10 @@ add_test(NAME integration.merge
   COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_merge.py $<TARGET_FILE:mtascope>
           ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-merge)
 set_tests_properties(integration.merge PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)
+
+# Input formats: a zone file made from the world's list (plain, gzip, stdin, --zone-origin) and a top list
+# give the list's records; malformed records are input errors.
+add_test(NAME integration.inputs
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_inputs.py $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-inputs)
+set_tests_properties(integration.inputs PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)
