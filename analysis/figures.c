@@ -45,6 +45,8 @@ static const char *denom_text(int den)
         return "domains with TLSA records or a failed TLSA lookup";
     case RPT_N_TLSRPT_RECORD:
         return "domains with a v=TLSRPTv1 record";
+    case RPT_N_DANE_MATCHED:
+        return "domains with an MX address passing DANE by a match";
     default:
         return "";
     }
@@ -341,17 +343,30 @@ static const struct fig expiry[] = {
      NULL},
 };
 
+static const struct fig rollover[] = {
+    {"DANE-EE records name only the current key (no next key)", RPT_N_DANE_CURRENT_ONLY,
+     RPT_N_DANE_MATCHED, NULL},
+    {"DANE-TA 2 0 x names an intermediate certificate", RPT_N_DANE_TA_FULL_INTERMEDIATE,
+     RPT_N_DANE_MATCHED, NULL},
+};
+
 static void forecasts(struct rpt_report *r, const struct rpt_tally *t)
 {
     struct rpt_section *s = rpt_section(
         r, "forecasts", "Forecasts",
-        "What will break without a change: counted from the certificates' notAfter against "
-        "the time each domain was scanned.");
+        "What will break without a change: MX certificates by their notAfter against the "
+        "time each domain was scanned; DANE records by what they name.");
 
     fig_table(r, s, t, "cert_expiry", "MTA-STS enforce: MX certificates about to expire",
               "When every policy-valid MX certificate has expired, a compliant sender stops "
               "delivering (RFC 8461 §4.2, §5).",
               RPT_CHART_BAR, expiry, NFIGS(expiry), 0);
+    fig_table(r, s, t, "dane_rollover", "DANE: records that the next change will break",
+              "A domain counts when one of its MX addresses that passes DANE shows it. Only the "
+              "current key: its next key change fails DANE unless a record for the next key is "
+              "published first (RFC 7671 §8.1, RFC 7672 §4). A whole-certificate DANE-TA record "
+              "on an intermediate fails when the CA re-issues it, even with the same key.",
+              RPT_CHART_BAR, rollover, NFIGS(rollover), 0);
 }
 
 void rpt_build(struct rpt_report *r, const struct rpt_scan *scans, size_t n,

@@ -6,7 +6,7 @@
 const char rpt_hcol_names[] =
     "mx_host,pref,ip,starttls,tls_version,tls_cipher,pkix,dane,error,tls_group,tls_reason,"
     "greeting_code,leaf_subject,leaf_issuer,leaf_sans,leaf_not_before,leaf_not_after,leaf_key,"
-    "chain_id,sts_match,sts_valid,sts_result_type";
+    "chain_id,sts_match,sts_valid,sts_result_type,dane_notes";
 
 int rpt_hostrow_next(char **detail, const char *f[RPT_H__COUNT])
 {

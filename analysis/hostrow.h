@@ -31,6 +31,7 @@ enum rpt_hcol {
     RPT_H_STS_MATCH,
     RPT_H_STS_VALID,
     RPT_H_STS_RESULT_TYPE,
+    RPT_H_DANE_NOTES,
     RPT_H__COUNT
 };
 

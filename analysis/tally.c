@@ -98,6 +98,7 @@ struct rows_seen {
     int not_in_policy, cert_invalid, lookup_error, ee_nomatch, ta_not_in_chain, ta_name_mismatch,
         ta_chain_expired, starttls_missing;
     int sts_valid_rows, exp14, exp30; /* policy-valid rows; of them expiring within 14/30 days */
+    int dane_matched, current_only, ta_full_intermediate; /* rows with a DANE match; their notes */
 };
 
 static int count_rows(struct rpt_tally *t, const char *detail, time_t scanned, struct rows_seen *s)
@@ -136,6 +137,12 @@ static int count_rows(struct rpt_tally *t, const char *detail, time_t scanned, s
             s->ta_name_mismatch |= is(f[RPT_H_ERROR], "ta_name_mismatch");
             s->ta_chain_expired |= is(f[RPT_H_ERROR], "ta_chain_expired");
             s->starttls_missing |= is(f[RPT_H_ERROR], "starttls_missing_with_tlsa");
+        }
+        if (is(f[RPT_H_DANE], "match_ee") || is(f[RPT_H_DANE], "match_ta")) {
+            s->dane_matched = 1;
+            s->current_only |= strstr(f[RPT_H_DANE_NOTES], "tlsa_current_only") != NULL;
+            s->ta_full_intermediate |=
+                strstr(f[RPT_H_DANE_NOTES], "ta_full_cert_intermediate") != NULL;
         }
         if (is(f[RPT_H_STS_VALID], "yes")) {
             s->sts_valid_rows++;
@@ -213,6 +220,9 @@ static void count_dane(struct rpt_tally *t, const struct out_record *r, const st
     t->misconf[RPT_M_TA_CHAIN_EXPIRED] += s->ta_chain_expired;
     t->misconf[RPT_M_TLSA_ALL_UNUSABLE] += is(dane, "unusable");
     t->misconf[RPT_M_STARTTLS_MISSING_TLSA] += s->starttls_missing;
+    t->n[RPT_N_DANE_MATCHED] += s->dane_matched;
+    t->n[RPT_N_DANE_CURRENT_ONLY] += s->current_only;
+    t->n[RPT_N_DANE_TA_FULL_INTERMEDIATE] += s->ta_full_intermediate;
 }
 
 static void count_headline(struct rpt_tally *t, const struct out_record *r,

@@ -60,7 +60,10 @@
     XX(EXP14_ANY, "enforce_cert_expiring_14d_any")                                                 \
     XX(EXP14_ALL, "enforce_cert_expiring_14d_all")                                                 \
     XX(EXP30_ANY, "enforce_cert_expiring_30d_any")                                                 \
-    XX(EXP30_ALL, "enforce_cert_expiring_30d_all")
+    XX(EXP30_ALL, "enforce_cert_expiring_30d_all")                                                 \
+    XX(DANE_MATCHED, "dane_matched")                                                               \
+    XX(DANE_CURRENT_ONLY, "tlsa_current_only")                                                     \
+    XX(DANE_TA_FULL_INTERMEDIATE, "ta_full_cert_intermediate")
 
 enum rpt_count {
 #define XX(id, code) RPT_N_##id,

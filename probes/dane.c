@@ -61,6 +61,39 @@ int dane_record_matches(const struct smtp_tlsa *t, X509 *cert)
     return ok;
 }
 
+/* Usage 2/3, selector 0/1, matching type 0/1/2 with a digest of the right length (§3.1.3). */
+static int record_usable(const struct smtp_tlsa *t)
+{
+    return (t->usage == 2 || t->usage == 3) && t->selector <= 1 &&
+           (t->mtype == 0 || (t->mtype == 1 && t->len == 32) || (t->mtype == 2 && t->len == 64));
+}
+
+void dane_rollover_facts(STACK_OF(X509) * chain, const struct smtp_tlsa *tlsa, int n_tlsa,
+                         int *ee_current_only, int *ta_full_intermediate)
+{
+    int usable = 0, ee_leaf = 0, n = chain != NULL ? sk_X509_num(chain) : 0;
+
+    *ee_current_only = 0;
+    *ta_full_intermediate = 0;
+    if (n == 0)
+        return;
+    for (int i = 0; i < n_tlsa; i++) {
+        if (!record_usable(&tlsa[i]))
+            continue;
+        usable++;
+        if (tlsa[i].usage == 3)
+            ee_leaf += dane_record_matches(&tlsa[i], sk_X509_value(chain, 0));
+        if (tlsa[i].usage != 2 || tlsa[i].selector != 0)
+            continue;
+        for (int j = 1; j < n; j++) {
+            X509 *c = sk_X509_value(chain, j);
+            if (X509_check_issued(c, c) != X509_V_OK && dane_record_matches(&tlsa[i], c))
+                *ta_full_intermediate = 1;
+        }
+    }
+    *ee_current_only = usable > 0 && ee_leaf == usable;
+}
+
 /* Why usable records matched nothing: which usages were there, and whether a TA was sent. */
 static const char *nomatch_reason(STACK_OF(X509) * chain, const struct smtp_tlsa *tlsa, int n)
 {

@@ -26,6 +26,19 @@ void dane_evaluate(SSL *ssl, int usable, long verify_result, STACK_OF(X509) * ch
                    const struct smtp_tlsa *tlsa, int n_tlsa, enum dane_match *match,
                    const char **error);
 
+/*
+ * Facts for rollover forecasts (RFC 7671 §8.1, RFC 7672 §4) of a host that
+ * passed DANE with the presented `chain` (leaf first): *ee_current_only is 1
+ * when every usable record is DANE-EE and names the current leaf (the next
+ * key has no record yet: the next key change breaks DANE unless one is
+ * published first); *ta_full_intermediate is 1 when a usable DANE-TA record
+ * with selector 0 (the whole certificate) names an intermediate, not
+ * self-issued, certificate of the chain (re-issuing that certificate breaks
+ * it, even with the same key).
+ */
+void dane_rollover_facts(STACK_OF(X509) * chain, const struct smtp_tlsa *tlsa, int n_tlsa,
+                         int *ee_current_only, int *ta_full_intermediate);
+
 /* 1 when TLSA record `t` names certificate `cert` (any selector, matching type 0/1/2). */
 int dane_record_matches(const struct smtp_tlsa *t, X509 *cert);
 

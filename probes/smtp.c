@@ -274,6 +274,11 @@ static void tls_done(struct smtp_probe *p)
     if (p->target.dane)
         dane_evaluate(p->ssl, p->res.dane_usable, p->res.verify_result, p->res.chain,
                       p->target.tlsa, p->target.n_tlsa, &p->res.dane, &p->res.dane_error);
+    /* The chain is reduced to its leaf once the probe ends: rollover facts are read now (they
+     * are shown for hosts that pass, which may be decided later: next-hop names, §3.2.2). */
+    if (p->target.dane)
+        dane_rollover_facts(p->res.chain, p->target.tlsa, p->target.n_tlsa,
+                            &p->res.dane_ee_current_only, &p->res.dane_ta_full_intermediate);
     p->res.outcome = SMTP_OUT_OK;
     smtp_reader_init(&p->rd);
     set_state(p, ST_EHLO2);

@@ -86,8 +86,10 @@ struct smtp_result {
     long verify_result;     /* OpenSSL's verify result (DANE when DANE applies) */
     int dane_usable;        /* TLSA records OpenSSL accepted (usages 2/3 only) */
     enum dane_match dane;
-    const char *dane_error; /* static code: tlsa_ee_nomatch, ta_not_in_chain, ... */
-    int pkix;               /* enum pkix_verdict (probes/certinfo.h), set by the caller */
+    const char *dane_error;   /* static code: tlsa_ee_nomatch, ta_not_in_chain, ... */
+    int dane_ee_current_only; /* dane_rollover_facts (probes/dane.h), after a DANE match */
+    int dane_ta_full_intermediate;
+    int pkix; /* enum pkix_verdict (probes/certinfo.h), set by the caller */
 };
 
 struct smtp_probe;

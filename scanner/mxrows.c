@@ -205,7 +205,22 @@ static void put_sts(struct ms_buf *b, const struct scan_domain *d, const struct 
 
     put_field(b, scan_sts_applies(d) ? (match ? "yes" : "no") : NULL, '\t');
     put_field(b, scan_sts_applies(d) ? (match && w->sts_pass ? "yes" : "no") : NULL, '\t');
-    put_field(b, applies ? mx_result_type(w, match) : NULL, '\n');
+    put_field(b, applies ? mx_result_type(w, match) : NULL, '\t');
+}
+
+/* Rollover forecasts for an address that passes DANE with a match (probes/dane.h). */
+static void put_dane_notes(struct ms_buf *b, const struct scan_probe *p, const struct row *w)
+{
+    const struct smtp_result *r = p->main != NULL ? mxp_result(p->main) : NULL;
+    int matched =
+        w->dane != NULL && (strcmp(w->dane, "match_ee") == 0 || strcmp(w->dane, "match_ta") == 0);
+
+    if (matched && r != NULL && r->dane_ee_current_only)
+        ms_buf_puts(b, "tlsa_current_only");
+    if (matched && r != NULL && r->dane_ta_full_intermediate)
+        ms_buf_puts(b, r->dane_ee_current_only ? ";ta_full_cert_intermediate"
+                                               : "ta_full_cert_intermediate");
+    ms_buf_putc(b, '\n');
 }
 
 static void put_row(struct ms_buf *b, const struct scan_domain *d, const struct scan_probe *p,
@@ -226,6 +241,7 @@ static void put_row(struct ms_buf *b, const struct scan_domain *d, const struct 
     put_field(b, w->error, '\t');
     put_tls_facts(b, w);
     put_sts(b, d, p, w);
+    put_dane_notes(b, p, w);
 }
 
 /* Per host: does it have secure TLSA, did any of its rows fail or pass DANE. */

@@ -9,7 +9,7 @@
 #define SCAN_MXROW_COLUMNS                                                                         \
     "mx_host,pref,ip,starttls,tls_version,tls_cipher,pkix,dane,error,tls_group,tls_reason,"        \
     "greeting_code,leaf_subject,leaf_issuer,leaf_sans,leaf_not_before,leaf_not_after,leaf_key,"    \
-    "chain_id,sts_match,sts_valid,sts_result_type"
+    "chain_id,sts_match,sts_valid,sts_result_type,dane_notes"
 
 struct scan_mx_summary {
     const char *starttls;   /* all, some, none, unreachable, or NULL */

@@ -129,6 +129,12 @@ def dane_misconfig(c, d, rows, dane_any):
     for code in DANE_ROW_ERRORS:
         c[code] += any(r["dane"] == "nomatch" and r["error"] == code for r in rows)
     c["tlsa_all_unusable"] += d["dane"] == "unusable"
+    matched = [r for r in rows if r["dane"] in ("match_ee", "match_ta")]
+    c["dane_matched"] += bool(matched)
+    c["tlsa_current_only"] += any("tlsa_current_only" in r["dane_notes"].split(";")
+                                  for r in matched)
+    c["ta_full_cert_intermediate"] += any("ta_full_cert_intermediate" in r["dane_notes"].split(";")
+                                          for r in matched)
 
 
 # The denominator of every figure (docs/report.md), by code.
@@ -156,6 +162,7 @@ DENOMS = {
     "tlsrpt_syntax": "tlsrpt_record", "rua_scheme": "tlsrpt_record",
     "tlsrpt_multiple": "tlsrpt_record",
     **{f"enforce_cert_expiring_{d}d_{w}": "sts_enforce" for d in (14, 30) for w in ("any", "all")},
+    "tlsa_current_only": "dane_matched", "ta_full_cert_intermediate": "dane_matched",
 }
 
 

@@ -211,6 +211,13 @@ def main():
     scan(mtascope, world, latest, inp, "--ca-file", os.path.join(world, "pki", "ca.pem"),
          "--smtp-port", env["WORLD_SMTP_PORT"], "--https-port", env["WORLD_HTTPS_PORT"],
          "--smtp-timeout", "3000")
+    # The rollover facts behind the DANE forecasts, on the world's cases (catalogue.toml).
+    notes = {r["domain"]: r["dane_notes"] for r in read_csv(os.path.join(latest, "mx.csv"))}
+    for dom, want_notes in (("dane-ee.tls.test", "tlsa_current_only"),
+                            ("dane-rollover.tls.test", ""),
+                            ("dane-ta-int.tls.test", "ta_full_cert_intermediate"),
+                            ("dane-ta-root.tls.test", "")):
+        check(notes.get(dom) == want_notes, f"mx.csv dane_notes of {dom}: {notes.get(dom)!r}")
     out = os.path.join(work, "report.json")
     lists = os.path.join(work, "changes")
     r = run([mtascope, "report", latest, earlier, "--out", out, "--top", str(TOP),
