@@ -54,7 +54,7 @@ static void list(struct walk *w, FILE *fp, const char *key)
         w->err = MS_EIO;
 }
 
-/* Deployment of one technology: published at all, and working. */
+/* Deployment of one technology: published at all (2: unknown, a failed TLSA lookup), working. */
 static void state(const struct out_record *r, enum rpt_tech t, int *any, int *ok)
 {
     struct rpt_domain_class c;
@@ -66,8 +66,8 @@ static void state(const struct out_record *r, enum rpt_tech t, int *any, int *ok
         *any = c.sts_record;
         *ok = c.sts_valid;
         return;
-    case RPT_T_DANE: /* a failed TLSA lookup counts as published, and broken */
-        *any = c.mail && (c.dane_any || strcmp(dane, "lookup_error") == 0);
+    case RPT_T_DANE:
+        *any = c.dane_any ? 1 : c.mail && strcmp(dane, "lookup_error") == 0 ? 2 : 0;
         *ok = c.dane_ok;
         return;
     default:
@@ -85,6 +85,13 @@ static void compare(struct walk *w, const struct out_record *prev, const struct 
 
         state(prev, (enum rpt_tech)t, &pa, &po);
         state(cur, (enum rpt_tech)t, &ca, &co);
+        /*
+         * A failed TLSA lookup hides whether TLSA exists: beside a scan that found it, it is a
+         * DANE deployment that broke (or was fixed); beside one that found none, no change is
+         * known (a transient failure must not count as adopting or dropping DANE).
+         */
+        if ((pa == 2 && !ca) || (!pa && ca == 2))
+            continue;
         if (!pa && ca)
             c = RPT_C_ADOPTED;
         else if (pa && !ca)

@@ -250,8 +250,8 @@ def _state(d, tech):
         return (d["sts_txt"] in ("valid", "invalid", "multiple"),
                 d["sts"] == "valid" and d["sts_mode"] in ("enforce", "testing"))
     if tech == "dane":
-        return (d["dane"] not in ("", "none"),
-                d["dane"] in ("valid", "host_only", "partial", "unusable"))
+        published = 2 if d["dane"] == "lookup_error" else int(d["dane"] not in ("", "none"))
+        return published, d["dane"] in ("valid", "host_only", "partial", "unusable")
     return d["tlsrpt"] in ("valid", "invalid", "multiple"), d["tlsrpt"] == "valid"
 
 
@@ -269,6 +269,8 @@ def changes(prev, latest):
         for t in TECHS:
             pa, po = _state(p[k], t)
             ca, co = _state(lt[k], t)
+            if (pa == 2 and not ca) or (not pa and ca == 2):
+                continue  # a failed TLSA lookup beside no TLSA: no change known
             c = ("adopted" if not pa and ca else "dropped" if pa and not ca else
                  "broke" if pa and ca and po and not co else
                  "fixed" if pa and ca and not po and co else None)
