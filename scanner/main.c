@@ -51,8 +51,11 @@ int main(int argc, char **argv)
             return rc == 1 ? 0 : 2;
         return scan_run(&o, argc, argv);
     }
-    if (strcmp(argv[1], "report") == 0)
-        return rpt_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "report") == 0) {
+        int rc = rpt_main(argc - 1, argv + 1);
+        ds_psl_shutdown(); /* the list the per-suffix and per-provider figures loaded */
+        return rc;
+    }
     if (strcmp(argv[1], "merge") == 0) {
         int rc = scan_merge_main(argc - 1, argv + 1);
         ds_psl_shutdown(); /* the list the merge's shard checks loaded */
