@@ -137,10 +137,10 @@ static int load_shard(struct merge_shard *sh)
         return refuse("%s is not a complete scan (interrupted, failed or still running): "
                       "finish it with mtascope scan --resume first",
                       sh->dir);
-    if (sh->meta.input_sha256[0] == '\0')
-        return refuse("%s: the SHA-256 of its input is unknown (read from stdin?), so it "
-                      "cannot be shown to be the same input as the other shards'",
-                      sh->dir);
+    if (strlen(sh->meta.input_sha256) != 64)
+        return refuse("%s: the SHA-256 of its input is unknown (read from stdin?) or mixed ('%s'), "
+                      "so it cannot be shown to be the same input as the other shards'",
+                      sh->dir, sh->meta.input_sha256);
     if (parse_shard(ms_buf_cstr(&sh->meta.shard), &sh->k, &sh->n) != 0)
         return refuse("%s: bad shard '%s' in its meta", sh->dir, ms_buf_cstr(&sh->meta.shard));
     if (sh->n > MERGE_MAX_SHARDS)
@@ -158,21 +158,6 @@ static int load_shard(struct merge_shard *sh)
     return 0;
 }
 
-/* The first line where two `name=value` texts differ, into `out` (for the message). */
-static void first_difference(const char *a, const char *b, char *out, size_t outsz)
-{
-    while (*a && *a == *b) {
-        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
-        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
-
-        if (la != lb || memcmp(a, b, la) != 0)
-            break;
-        a += la + (ea != NULL);
-        b += lb + (eb != NULL);
-    }
-    snprintf(out, outsz, "'%.*s' vs '%.*s'", (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
-}
-
 /* Same input, same options, one N: every shard against the first. Returns 0 or 2. */
 static int check_same_scan(struct merge_shard *sh, int n)
 {
@@ -183,8 +168,8 @@ static int check_same_scan(struct merge_shard *sh, int n)
             return refuse("%s and %s scanned different inputs (SHA-256 %.16s... vs %.16s...)",
                           sh[0].dir, sh[i].dir, sh[0].meta.input_sha256, sh[i].meta.input_sha256);
         if (strcmp(ms_buf_cstr(&sh[i].meta.options), ms_buf_cstr(&sh[0].meta.options)) != 0) {
-            first_difference(ms_buf_cstr(&sh[0].meta.options), ms_buf_cstr(&sh[i].meta.options),
-                             diff, sizeof(diff));
+            scan_meta_first_difference(ms_buf_cstr(&sh[0].meta.options),
+                                       ms_buf_cstr(&sh[i].meta.options), diff, sizeof(diff));
             return refuse("%s and %s ran with different options: %s", sh[0].dir, sh[i].dir, diff);
         }
         if (sh[i].lines != sh[0].lines)

@@ -69,6 +69,8 @@ struct pipeline {
     volatile int digest_cancel;
     int digest_rc;
     char input_sha256[DS_SHA256_HEX + 1];
+    char prev_sha256[DS_SHA256_HEX + 1]; /* --resume: the digest the store already has */
+    int input_mixed;                     /* the resumed store was begun with another input */
     uint64_t input_bytes;
 };
 
@@ -391,7 +393,7 @@ static void fill_manifest(struct pipeline *p, struct scan_manifest *m)
     m->duration_s = (double)(uv_hrtime() - p->started_ns) / 1e9;
     m->complete = !p->interrupted && !p->failed;
     m->counters = &p->c;
-    m->input_sha256 = p->input_sha256;
+    m->input_sha256 = p->input_mixed ? "mixed" : p->input_sha256;
     m->input_bytes = p->input_bytes;
     if (p->in != NULL) {
         m->input_format = ds_input_format_name(p->in->format);
@@ -462,7 +464,8 @@ static void on_finish(uv_timer_t *t)
     uv_close((uv_handle_t *)&p->finisher, NULL);
     scan_status_stop(&p->status);
     fill_manifest(p, &final_manifest);
-    if (scan_meta_end(p->store, &p->c, p->input_sha256, final_manifest.complete) != 0)
+    if (scan_meta_end(p->store, &p->c, p->input_mixed ? NULL : p->input_sha256,
+                      final_manifest.complete) != 0)
         p->failed = 1;
     uv_close((uv_handle_t *)&p->feeder, NULL);
     uv_close((uv_handle_t *)&p->sig_int, NULL);
@@ -506,6 +509,12 @@ static void digest_done(uv_work_t *req, int status)
             ms_warn("no SHA-256 of %s: %s", p->o->input,
                     status != 0 ? "cancelled" : ms_strerror(p->digest_rc));
         p->input_sha256[0] = '\0';
+    } else if (scan_meta_input(p->store, p->prev_sha256, p->input_sha256, p->o->input) != 0) {
+        /* Names of two inputs in one store: stop at once, the run can never be complete. */
+        p->input_mixed = 1;
+        p->failed = 1;
+        p->eof = 1;
+        stop_feeding(p);
     }
     maybe_finish(p);
 }
@@ -681,7 +690,7 @@ static int setup(struct pipeline *p)
     if (rc == 0)
         rc = put_input_meta(p);
     if (rc == 0)
-        rc = scan_meta_begin(p->store, p->o);
+        rc = scan_meta_begin(p->store, p->o, p->prev_sha256);
     if (rc == 0)
         rc = rsv_create(&p->env.rsv, &p->loop, &p->o->rsv);
     if (rc == 0)

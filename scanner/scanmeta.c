@@ -7,24 +7,119 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "scanner/manifest.h"
 
-int scan_meta_begin(struct out_store *s, const struct scan_opts *o)
+void scan_meta_first_difference(const char *a, const char *b, char *out, size_t outsz)
+{
+    while (*a && *a == *b) {
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+
+        if (la != lb || memcmp(a, b, la) != 0)
+            break;
+        a += la + (ea != NULL);
+        b += lb + (eb != NULL);
+    }
+    snprintf(out, outsz, "'%.*s' vs '%.*s'", (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
+}
+
+/*
+ * Options that pace a scan without changing what it records: a resumed run
+ * may change them (a scan slowed down, then continued at full speed). A merge
+ * still compares them, as it compares every option.
+ */
+static int is_pacing(const char *line)
+{
+    static const char *const pacing[] = {
+        "resolver_qps=", "resolver_inflight=", "concurrency=", "per_ip_conns=",
+        "per_ip_rate=",  "max_conns=",         "max_hosts="};
+
+    for (size_t i = 0; i < sizeof(pacing) / sizeof(pacing[0]); i++)
+        if (strncmp(line, pacing[i], strlen(pacing[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* `text` without its pacing lines, into `out`. */
+static void without_pacing(const char *text, struct ms_buf *out)
+{
+    ms_buf_reset(out);
+    while (*text) {
+        const char *eol = strchr(text, '\n');
+        size_t n = eol ? (size_t)(eol - text) + 1 : strlen(text);
+
+        if (!is_pacing(text))
+            ms_buf_append(out, text, n);
+        text += n;
+    }
+}
+
+/* --resume: the store's options must be this run's; its input digest is kept for later. */
+static int check_resume(struct out_store *s, const char *opts, char *prev_sha)
+{
+    struct ms_buf v, was, now;
+    char diff[600];
+    int rc;
+
+    ms_buf_init(&v);
+    ms_buf_init(&was);
+    ms_buf_init(&now);
+    rc = out_store_meta_get(s, SCAN_META_INPUT, &v);
+    if (rc == 0)
+        snprintf(prev_sha, 65, "%s", ms_buf_cstr(&v));
+    rc = out_store_meta_get(s, SCAN_META_OPTIONS, &v);
+    if (rc == 0) {
+        without_pacing(ms_buf_cstr(&v), &was);
+        without_pacing(opts, &now);
+        rc = was.oom || now.oom ? MS_ENOMEM : 0;
+    }
+    if (rc == MS_ENOTFOUND)
+        rc = 0; /* a store from before the options were recorded */
+    else if (rc == 0 && strcmp(ms_buf_cstr(&was), ms_buf_cstr(&now)) != 0) {
+        scan_meta_first_difference(ms_buf_cstr(&was), ms_buf_cstr(&now), diff, sizeof(diff));
+        ms_error("the scan in this directory ran with other options (%s): refusing to resume it "
+                 "with these, which would mix two settings in one store",
+                 diff);
+        rc = MS_EINVAL;
+    }
+    ms_buf_free(&v);
+    ms_buf_free(&was);
+    ms_buf_free(&now);
+    return rc;
+}
+
+int scan_meta_begin(struct out_store *s, const struct scan_opts *o, char *prev_sha)
 {
     struct ms_buf b;
     int rc;
 
+    prev_sha[0] = '\0';
     ms_buf_init(&b);
     scan_opts_canon(o, &b);
-    rc = b.oom ? MS_ENOMEM : out_store_meta_put(s, SCAN_META_OPTIONS, ms_buf_cstr(&b));
+    rc = b.oom ? MS_ENOMEM : 0;
+    if (rc == 0 && o->resume)
+        rc = check_resume(s, ms_buf_cstr(&b), prev_sha);
+    if (rc == 0)
+        rc = out_store_meta_put(s, SCAN_META_OPTIONS, ms_buf_cstr(&b));
     /* Until this run ends well, the store holds an unfinished scan (even if an earlier one ended).
      */
     if (rc == 0)
         rc = out_store_meta_put(s, SCAN_META_COMPLETE, "false");
-    if (rc == 0)
-        rc = out_store_meta_put(s, SCAN_META_INPUT, "");
     ms_buf_free(&b);
     return rc;
+}
+
+int scan_meta_input(struct out_store *s, const char *prev_sha, const char *sha, const char *input)
+{
+    if (prev_sha[0] != '\0' && strcmp(prev_sha, sha) != 0) {
+        ms_error("%s is not the input this scan began with (SHA-256 %.16s... vs %.16s...): "
+                 "stopping; the store now mixes two inputs, start a new scan",
+                 input, sha, prev_sha);
+        out_store_meta_put(s, SCAN_META_INPUT, "mixed");
+        return MS_EINVAL;
+    }
+    return out_store_meta_put(s, SCAN_META_INPUT, sha);
 }
 
 int scan_meta_end(struct out_store *s, const struct scan_counters *c, const char *input_sha256,
@@ -36,8 +131,8 @@ int scan_meta_end(struct out_store *s, const struct scan_counters *c, const char
     ms_buf_init(&b);
     scan_counters_text(c, &b);
     rc = b.oom ? MS_ENOMEM : out_store_meta_put(s, SCAN_META_COUNTERS, ms_buf_cstr(&b));
-    if (rc == 0)
-        rc = out_store_meta_put(s, SCAN_META_INPUT, input_sha256 ? input_sha256 : "");
+    if (rc == 0 && input_sha256 != NULL)
+        rc = out_store_meta_put(s, SCAN_META_INPUT, input_sha256);
     /* Last, so a store whose end-of-run meta is only partly committed still reads incomplete. */
     if (rc == 0)
         rc = out_store_meta_put(s, SCAN_META_COMPLETE, complete ? "true" : "false");

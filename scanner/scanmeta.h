@@ -13,7 +13,8 @@
  * Meta keys (docs/output.md, "The store's meta"):
  *   complete      "true" once a run ended without interruption or fault; "false"
  *                 from the moment a run starts, so a killed run leaves "false"
- *   input_sha256  SHA-256 (hex) of the input file, "" when unknown (stdin)
+ *   input_sha256  SHA-256 (hex) of the input file, "" when unknown (stdin),
+ *                 "mixed" when a resumed run read another input than the first
  *   options       scan_opts_canon text of the last run
  *   counters      scan_counters_text of the last run
  * and, written by the pipeline with --shard, `shard` ("K/N"), `shard_function`,
@@ -24,16 +25,36 @@
 #define SCAN_META_OPTIONS  "options"
 #define SCAN_META_COUNTERS "counters"
 
-/* Queues the start-of-run meta (complete=false, options, input_sha256=""). Returns 0 or MS_E*. */
-int scan_meta_begin(struct out_store *s, const struct scan_opts *o);
+/*
+ * Queues the start-of-run meta (complete=false, options). With --resume it
+ * first checks the store's: a scan continued with other options would mix two
+ * settings in one store (ms_error names the first option that differs, and
+ * MS_EINVAL is returned); pacing options (rates, in-flight caps, concurrency,
+ * host cache size) may change; the input digest the store already has is copied to
+ * `prev_sha` (65 bytes; "" when none) for scan_meta_input. Loop thread.
+ */
+int scan_meta_begin(struct out_store *s, const struct scan_opts *o, char *prev_sha);
 
 /*
- * Queues the end-of-run meta: the counters, the input digest (NULL or "" when
- * unknown) and whether the run is complete. Call before out_store_close.
+ * Records the input's digest as soon as it is known, so even a run killed
+ * later leaves it. When the store was begun with another input (`prev_sha`
+ * set and different) nothing is recorded but "mixed" (which no merge accepts
+ * and no later resume matches), ms_error says so, and MS_EINVAL is returned:
+ * the caller stops the scan. Loop thread.
+ */
+int scan_meta_input(struct out_store *s, const char *prev_sha, const char *sha, const char *input);
+
+/*
+ * Queues the end-of-run meta: the counters, the input digest ("" when unknown;
+ * NULL leaves the recorded value, e.g. "mixed") and whether the run is
+ * complete. Call before out_store_close.
  * Returns 0 or MS_E*. Loop thread.
  */
 int scan_meta_end(struct out_store *s, const struct scan_counters *c, const char *input_sha256,
                   int complete);
+
+/* The first line where two `name=value` texts differ, as "'a' vs 'b'", into `out`. */
+void scan_meta_first_difference(const char *a, const char *b, char *out, size_t outsz);
 
 /* A scan's meta as read back from a closed store. Owns its buffers: scan_meta_free. */
 struct scan_meta {

@@ -89,6 +89,19 @@ def refusals(mtascope, world, work, inp, s0, s1):
     o1 = os.path.join(work, "s1-other")
     scan(mtascope, world, o1, other, "--shard", "1/2")
     refused(mtascope, work, [s0, o1], "different inputs", "another input file")
+    # --resume keeps a store to one setting and one input.
+    r = run(scan_cmd(mtascope, world, s1, inp, *FAST, "--shard", "1/2", "--resume", "--timeout", "1500"))
+    check(r.returncode == 1 and "'timeout_ms=2000' vs 'timeout_ms=1500'" in r.stderr,
+          f"--resume with another --timeout is refused, naming it ({r.returncode}: {r.stderr[-300:]})")
+    check(meta(s1, "complete") == "true", "a refused resume leaves the store as it was")
+    m1 = os.path.join(work, "s1-mixed")
+    shutil.copytree(s1, m1)
+    r = run(scan_cmd(mtascope, world, m1, other, *FAST, "--shard", "1/2", "--resume"))
+    check(r.returncode == 1 and "is not the input this scan began with" in r.stderr,
+          f"--resume with another input stops with exit 1 ({r.returncode}: {r.stderr[-300:]})")
+    check(meta(m1, "input_sha256") == "mixed" and meta(m1, "complete") == "false",
+          "the store is marked: input mixed, not complete")
+    refused(mtascope, work, [s0, m1], "not a complete scan", "a shard resumed with another input")
     p1 = os.path.join(work, "s1-stdin")
     with open(inp) as f:
         scan(mtascope, world, p1, "-", "--shard", "1/2", stdin=f)

@@ -358,8 +358,10 @@ static void test_merge(void)
     sp.sha = "";
     refused(g0, g1, make_shard("stdin", 2, &sp), "SHA-256 of its input is unknown");
     sp = good;
-    sp.sha = "ffff";
+    sp.sha = "ffff000000000000000000000000000000000000000000000000000000000000";
     refused(g0, g1, make_shard("otherinput", 2, &sp), "different inputs");
+    sp.sha = "mixed"; /* a resumed run that read another input */
+    refused(g0, g1, make_shard("mixedinput", 2, &sp), "or mixed ('mixed')");
     sp = good;
     sp.options_extra = "per_ip_rate=2\n";
     refused(g0, g1, make_shard("otheropts", 2, &sp), "'' vs 'per_ip_rate=2'");
