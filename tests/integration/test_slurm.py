@@ -10,9 +10,11 @@ up here from scratch, merged by a dependent job, equals a single-process scan re
    partition, proctrack/linuxproc, task/none, sched/builtin, select/cons_tres, state, spool and
    logs in the temporary directory, SlurmctldPort SLURMCTLD_PORT and SlurmdPort one above it,
    AuthInfo pointing at our munge socket.
-2. A single-process scan of the world's domains.txt (the reference), then scripts/slurm/submit.sh
-   submits the 4-shard array job and the merge job (--dependency=afterok), and the test waits for
-   the merge job (bounded).
+2. A single-process scan of the world's domains.txt (the reference). Then scripts/slurm/submit.sh
+   submits the 4-shard array job and the merge job (--dependency=afterok) twice: first with shard 2's
+   directory holding a scan made with other options, so that task fails (its resume is refused) and
+   the merge job is cancelled; then again with that directory removed: the complete shards resume
+   without scanning, shard 2 scans, the merge runs. The waits are bounded.
 3. The merged domains.csv and mx.csv must equal the reference's, record for record, scanned_at
    aside; each shard's manifest and the merged one must add up; `mtascope merge` of 3 of the 4
    shards must be refused (exit 2) and leave nothing behind.
@@ -238,6 +240,41 @@ def check_refusal(mtascope, shared, work):
     check(not os.path.exists(os.path.join(out, "results.lmdb")), "a refused merge writes no store")
 
 
+def submit(cluster, world, env, shared, mtascope, inp):
+    """submit.sh; returns (array job id, merge job id) or None."""
+    r = run([SUBMIT, "-n", str(N_SHARDS), "-s", shared, "-m", mtascope, "--",
+             *scan_args(world, env), inp], env=cluster.env)
+    ids = re.findall(r"job (\d+)", r.stdout)
+    check(r.returncode == 0 and len(ids) == 2, f"submit.sh submits two jobs ({r.stdout}{r.stderr})")
+    return ids if len(ids) == 2 else None
+
+
+def print_logs(shared):
+    for log in sorted(os.listdir(os.path.join(shared, "logs"))):
+        with open(os.path.join(shared, "logs", log)) as f:
+            print(f"--- {log}\n{f.read()[-1500:]}")
+
+
+def failed_round(mtascope, world, env, cluster, shared, inp):
+    """Shard 2's directory holds a scan made with other options: its task fails (the resume is
+    refused), so the merge job never runs (afterok, --kill-on-invalid-dep) and nothing is merged."""
+    r = run([mtascope, "scan", "--out", os.path.join(shared, "shard-2"), "--shard", f"2/{N_SHARDS}",
+             *scan_args(world, env), "--no-smtp", inp])
+    check(r.returncode == 0, f"a shard-2 scan with other options ({r.stderr[-200:]})")
+    ids = submit(cluster, world, env, shared, mtascope, inp)
+    if ids is None:
+        return False
+    states = wait_for(cluster, ids[1])
+    tasks = cluster.job_state(ids[0])
+    check(states == ["CANCELLED"] and sorted(tasks).count("FAILED") == 1,
+          f"a failed shard cancels the merge job (merge {states}, tasks {tasks})")
+    with open(os.path.join(shared, "logs", "shard-2.log")) as f:
+        check("refusing to resume" in f.read(), "the failed task's log says why")
+    check(not os.path.exists(os.path.join(shared, "merged")), "nothing merged")
+    shutil.rmtree(os.path.join(shared, "shard-2"))
+    return states == ["CANCELLED"]
+
+
 def scenario(mtascope, world, work, cluster):
     env = world_env(world)
     inp = os.path.join(world, "domains.txt")
@@ -248,23 +285,28 @@ def scenario(mtascope, world, work, cluster):
     cluster.start()
     print(f"cluster up in {time.time() - t0:.1f} s")
     shared = os.path.join(work, "shared")
+    os.makedirs(os.path.join(shared, "logs"))
     t0 = time.time()
-    r = run([SUBMIT, "-n", str(N_SHARDS), "-s", shared, "-m", mtascope, "--",
-             *scan_args(world, env), inp], env=cluster.env)
-    ids = re.findall(r"job (\d+)", r.stdout)
-    check(r.returncode == 0 and len(ids) == 2, f"submit.sh submits two jobs ({r.stdout}{r.stderr})")
-    if len(ids) != 2:
+    if not failed_round(mtascope, world, env, cluster, shared, inp):
+        print_logs(shared)
+        return
+    print(f"first round (shard 2 refused, merge cancelled) in {time.time() - t0:.1f} s")
+    # The same submission again: shards 0, 1 and 3 resume (everything recorded), shard 2 scans.
+    t0 = time.time()
+    ids = submit(cluster, world, env, shared, mtascope, inp)
+    if ids is None:
         return
     states = wait_for(cluster, ids[1])
-    print(f"array + merge jobs done in {time.time() - t0:.1f} s: {states}")
+    print(f"second round done in {time.time() - t0:.1f} s: {states}")
     check(states == ["COMPLETED"], f"the merge job completed ({states}); array: "
                                    f"{cluster.job_state(ids[0])}")
     if states != ["COMPLETED"]:
-        for log in sorted(os.listdir(os.path.join(shared, "logs"))):
-            with open(os.path.join(shared, "logs", log)) as f:
-                print(f"--- {log}\n{f.read()[-1500:]}")
+        print_logs(shared)
         return
     check(set(cluster.job_state(ids[0])) == {"COMPLETED"}, "every array task completed")
+    resumed = [k for k in range(N_SHARDS) if k != 2 and
+               manifest(os.path.join(shared, f"shard-{k}"))["counters"]["domains_scanned"] == 0]
+    check(resumed == [0, 1, 3], f"the resubmitted complete shards resumed without scanning ({resumed})")
     compare_domains(read_csv(os.path.join(ref, "domains.csv")),
                     read_csv(os.path.join(shared, "merged", "domains.csv")))
     compare_mx(read_csv(os.path.join(ref, "mx.csv")), read_csv(os.path.join(shared, "merged", "mx.csv")))
