@@ -153,10 +153,24 @@ def interrupted(mtascope, world, work, inp):
           f"the merge of a resumed shard holds every input domain once ({len(keys)} of {len(want)})")
 
 
+def usage(mtascope):
+    r = run([mtascope, "merge", "--help"])
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and "OUT DIR..." in r.stdout and len(lines) <= 30 and
+          max(map(len, lines)) <= 80, "merge --help: usage on stdout, fits a screen")
+    r = run([mtascope, "merge", "only-out"])
+    check(r.returncode == 2 and "usage" in r.stderr, "merge without a shard directory is a usage error")
+    r = run([mtascope, "merge", "--frobnicate", "a", "b"])
+    check(r.returncode == 2, "merge with an unknown option is a usage error")
+    r = run([mtascope, "help"])
+    check("merge OUT DIR..." in r.stdout, "mtascope help lists merge")
+
+
 def main():
     mtascope, world, work = sys.argv[1], sys.argv[2], sys.argv[3]
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
+    usage(mtascope)
     inp = os.path.join(world, "domains.txt")
     s0, s1 = good_merge(mtascope, world, work, inp)
     refusals(mtascope, world, work, inp, s0, s1)
