@@ -122,6 +122,30 @@ unsigned merge_key_shard(const char *key, unsigned n)
     return ds_shard_of(raw, n);
 }
 
+/*
+ * Every record stems from an entry the shard took and did not sample out
+ * (a resumed run re-reads the whole input, so its counters cover earlier
+ * runs' records too): a store holding more records than that holds names
+ * that are not its input's. Returns 0, 1 or 2.
+ */
+static int check_records(struct merge_shard *sh)
+{
+    uint64_t records = 0, sampled = 0, took = sh->lines - sh->sharded_out;
+    int rc = out_store_count(sh->dir, &records);
+
+    if (rc != 0) {
+        ms_error("counting the records of %s: %s", sh->dir, ms_strerror(rc));
+        return 1;
+    }
+    scan_meta_counter(ms_buf_cstr(&sh->meta.counters), "sampled_out", &sampled);
+    if (sampled <= took)
+        took -= sampled;
+    if (records > took)
+        return refuse("%s holds %llu records but took only %llu input entries", sh->dir,
+                      (unsigned long long)records, (unsigned long long)took);
+    return 0;
+}
+
 /* Reads one shard's meta and counters; returns 0, 2 (refused) or 1 (fault). */
 static int load_shard(struct merge_shard *sh)
 {
@@ -155,7 +179,7 @@ static int load_shard(struct merge_shard *sh)
     if (sh->sharded_out > sh->lines)
         return refuse("%s: more lines sharded out (%llu) than read (%llu)", sh->dir,
                       (unsigned long long)sh->sharded_out, (unsigned long long)sh->lines);
-    return 0;
+    return check_records(sh);
 }
 
 /* Same input, same options, one N: every shard against the first. Returns 0 or 2. */

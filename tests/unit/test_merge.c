@@ -194,6 +194,7 @@ static const char *key_of(int i, char *buf, size_t n)
 struct shard_spec {
     const char *complete, *sha, *options_extra, *shard, *psl;
     const char *extra_key; /* an additional record */
+    int skip_one;          /* leave out the shard's first record (and count it sharded out) */
     long lines_delta, sharded_out_delta;
 };
 
@@ -217,11 +218,13 @@ static const char *make_shard(const char *name, unsigned k, const struct shard_s
     const char *dir = path_of(name);
     struct out_store *s = NULL;
     char key[64], buf[256], blob[64];
-    unsigned own = 0;
+    unsigned own = 0, skipped = 0;
 
     CHECK_INT(out_store_open(&s, dir, NULL, NULL), 0);
     for (int i = 0; i < N_KEYS; i++) {
         if (merge_key_shard(key_of(i, key, sizeof(key)), N_SHARDS) != k)
+            continue;
+        if (sp->skip_one && own == 0 && skipped++ == 0)
             continue;
         put_record(s, key);
         own++;
@@ -341,7 +344,8 @@ static void test_merge(void)
     struct shard_spec sp;
     const char *g0 = make_shard("g0", 0, &good), *g1 = make_shard("g1", 1, &good),
                *g2 = make_shard("g2", 2, &good);
-    char other[64];
+    char other[64], why[128];
+    const char *g1less;
     unsigned i = 0;
 
     test_merge_good(g0, g1, g2);
@@ -389,15 +393,32 @@ static void test_merge(void)
         CHECK(strstr(err, "are not checked against their shard") != NULL);
     }
     /* A record of shard 0 also in shard 2; a record in shard 2 whose hash names shard 0. */
+    /* Shard 1 took one entry less and shard 2 says one more: the counts allow an extra record. */
     sp = good;
-    sp.extra_key = "mx0.org0.example";
-    refused(g0, g1, make_shard("dup", 2, &sp), "'mx0.org0.example' is in");
+    sp.skip_one = 1;
+    g1less = make_shard("g1less", 1, &sp);
+    for (int j = 0; j < N_KEYS; j++) /* a name of shard 0 */
+        if (merge_key_shard(key_of(j, other, sizeof(other)), N_SHARDS) == 0)
+            break;
+    snprintf(why, sizeof(why), "'%s' is in", other);
+    sp = good;
+    sp.sharded_out_delta = -1;
+    sp.extra_key = other;
+    refused(g0, g1less, make_shard("dup", 2, &sp), why);
+    /* A record of the right shard that no input entry accounts for. */
+    do
+        snprintf(other, sizeof(other), "extra%u.example", i++);
+    while (merge_key_shard(other, N_SHARDS) != 2);
+    sp = good;
+    sp.extra_key = other;
+    refused(g0, g1, make_shard("extra", 2, &sp), "records but took only");
     do
         snprintf(other, sizeof(other), "stray%u.example", i++);
     while (merge_key_shard(other, N_SHARDS) != 0);
     sp = good;
+    sp.sharded_out_delta = -1;
     sp.extra_key = other;
-    refused(g0, g1, make_shard("stray", 2, &sp), "whose hash names shard 0");
+    refused(g0, g1less, make_shard("stray", 2, &sp), "whose hash names shard 0");
 }
 
 /* Input-error keys are sharded by their raw line, valid names by their registered domain. */
