@@ -231,6 +231,8 @@ def main():
                                       read_csv(os.path.join(latest, "mx.csv")))
     check(want["mail"] > 100 and want["sts_valid"] > 5 and want["dane_valid"] > 5,
           "the world gives non-trivial figures")
+    check(want["enforce_cert_expiring_14d_all"] >= 1 and want["tlsa_current_only"] >= 1 and
+          want["ta_full_cert_intermediate"] >= 1, "the world gives non-zero forecasts")
     check_coded_tables(tabs, want, "latest")
     check_top(tabs["tls_versions"], versions, want["handshake_rows"], 10 ** 9, "latest")
     check_top(tabs["issuers"], issuers, want["leaf_rows"], TOP, "latest")

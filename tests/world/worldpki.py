@@ -12,7 +12,7 @@ DIR/pki/ holds:
   openssl.cnf            the minimal config every openssl call uses (no system defaults leak in)
 
 Leaf variants (VARIANTS): good (SAN = host), wildcard (SAN = *.host), expired (valid for January 2024
-only), wrong-name (SAN another.name.test), unknown-ca (SAN = host, signed by the untrusted CA), cn-only
+only), expiring (like good, valid for EXPIRING_DAYS from its generation: the report's expiry forecast), wrong-name (SAN another.name.test), unknown-ca (SAN = host, signed by the untrusted CA), cn-only
 (no SAN, CN = host), self-signed (SAN = host, its own issuer).
 """
 import base64
@@ -23,11 +23,13 @@ import shutil
 import subprocess
 import tempfile
 
-VARIANTS = ("good", "wildcard", "expired", "wrong-name", "unknown-ca", "cn-only", "self-signed")
+VARIANTS = ("good", "wildcard", "expired", "expiring", "wrong-name", "unknown-ca", "cn-only",
+            "self-signed")
 CHAIN_LEVELS = ("leaf", "int", "root")   # leaf only; + its issuing intermediate; + up to the root
 RESERVED = ("root", "intermediate", "untrusted-ca")
 WRONG_NAME = "another.name.test"
 LEAF_DAYS = 825
+EXPIRING_DAYS = 10
 CA_DAYS = 3650
 NEWKEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
 LEAF_EXT = ["-addext", "basicConstraints=critical,CA:FALSE",
@@ -183,7 +185,8 @@ class Pki:
         if sans:
             ext += ["-addext", "subjectAltName=" + ",".join("DNS:" + s for s in sans)]
         if leaf.variant != "expired":
-            self.req(leaf.name, f"/CN={cn}", leaf.issuer(), LEAF_DAYS, ext)
+            days = EXPIRING_DAYS if leaf.variant == "expiring" else LEAF_DAYS
+            self.req(leaf.name, f"/CN={cn}", leaf.issuer(), days, ext)
             return
         # req -x509 cannot back-date; `openssl ca` can, with a private database per call.
         with tempfile.TemporaryDirectory(dir=self.dir) as db:
