@@ -77,7 +77,8 @@ struct out_store {
     int rtxn_live; /* rtxn holds a snapshot (not reset) */
     uint64_t rtxn_ms;
     unsigned rtxn_calls;
-    int broken; /* a remap failed: the map is gone, reads must not touch it */
+    uint64_t rtxn_seq; /* puts committed before the snapshot began: all of them are in it */
+    int broken;        /* a remap failed: the map is gone, reads must not touch it */
 
     /* Writer thread only. */
     pthread_t thread;
@@ -675,16 +676,22 @@ int out_store_error(const struct out_store *s, int *mdb_rc)
     return atomic_load(&m->err);
 }
 
-/* map_lock held shared. Renews the exists() snapshot when it is too old or used too often. */
-static int snapshot_fresh(struct out_store *s)
+/*
+ * map_lock held shared. Renews the exists() snapshot when it is too old or used too often, or
+ * always when `force`.
+ */
+static int snapshot_fresh(struct out_store *s, int force)
 {
-    uint64_t now = mono_ms();
+    uint64_t now = mono_ms(), seq;
     int rc;
 
     if (s->broken)
         return MDB_PANIC;
-    if (s->rtxn_live && now - s->rtxn_ms < s->opts.fresh_ms && s->rtxn_calls < s->opts.fresh_calls)
+    if (!force && s->rtxn_live && now - s->rtxn_ms < s->opts.fresh_ms &&
+        s->rtxn_calls < s->opts.fresh_calls)
         return 0;
+    /* Read before the snapshot begins: every put counted here is committed, so it is in it. */
+    seq = atomic_load(&s->committed);
     if (s->rtxn_live) {
         mdb_txn_reset(s->rtxn);
         s->rtxn_live = 0;
@@ -702,6 +709,7 @@ static int snapshot_fresh(struct out_store *s)
     s->rtxn_live = 1;
     s->rtxn_ms = now;
     s->rtxn_calls = 0;
+    s->rtxn_seq = seq;
     return 0;
 }
 
@@ -713,7 +721,7 @@ int out_store_exists(struct out_store *s, const char *key, size_t keylen)
     if (rc != 0)
         return rc;
     pthread_rwlock_rdlock(&s->map_lock);
-    rc = snapshot_fresh(s);
+    rc = snapshot_fresh(s, 0);
     if (rc == 0) {
         rc = mdb_get(s->rtxn, s->dbi[DB_DOMAINS], &k, &v);
         s->rtxn_calls++;
@@ -724,6 +732,29 @@ int out_store_exists(struct out_store *s, const char *key, size_t keylen)
     if (rc == MDB_NOTFOUND)
         return 0;
     return map_mdb(rc);
+}
+
+uint64_t out_store_put_count(const struct out_store *s)
+{
+    struct out_store *m = (struct out_store *)s;
+    uint64_t n;
+
+    pthread_mutex_lock(&m->mu);
+    n = m->put_seq;
+    pthread_mutex_unlock(&m->mu);
+    return n;
+}
+
+uint64_t out_store_visible(struct out_store *s, int renew)
+{
+    uint64_t seq;
+
+    pthread_rwlock_rdlock(&s->map_lock);
+    if (renew && atomic_load(&s->committed) != s->rtxn_seq)
+        snapshot_fresh(s, 1); /* on failure the old horizon stands (exists() reports the error) */
+    seq = s->rtxn_seq;
+    pthread_rwlock_unlock(&s->map_lock);
+    return seq;
 }
 
 /* Copies one value of `txn` into `value`; returns an LMDB status. */

@@ -119,6 +119,23 @@ uint64_t out_store_committed(const struct out_store *s);
 int out_store_exists(struct out_store *s, const char *key, size_t keylen);
 
 /*
+ * Puts accepted since open (records, meta and blobs alike): right after a put
+ * on the loop thread, the put's own sequence number. Any thread.
+ */
+uint64_t out_store_put_count(const struct out_store *s);
+
+/*
+ * The visibility horizon of out_store_exists: every put whose sequence number
+ * (out_store_put_count right after it) is at most the value returned is
+ * visible to out_store_exists from now on (puts are committed in the order
+ * they were accepted, and a snapshot is only ever replaced by a newer one).
+ * A put above it may or may not be visible yet. With `renew`, a stale
+ * snapshot is replaced first, so the horizon catches up with what is
+ * committed. 0 before the first snapshot. Loop thread only.
+ */
+uint64_t out_store_visible(struct out_store *s, int renew);
+
+/*
  * Queues a `meta` put like out_store_put (string key and value, copied; same
  * errors). It is visible to out_store_meta_get once committed.
  */

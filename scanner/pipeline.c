@@ -28,6 +28,8 @@
 #include "scanner/manifest.h"
 #include "scanner/mxprobe.h"
 #include "scanner/mxrows.h"
+#include "scanner/recent.h"
+#include "scanner/route.h"
 #include "scanner/scanmeta.h"
 #include "output/mxcsv.h"
 #include "probes/tlsctx.h"
@@ -58,6 +60,7 @@ struct pipeline {
     uint32_t inflight_mask;
     struct scan_domain *free_domains;
     uint64_t backlog_max;
+    struct scan_recent recent; /* keys put but maybe not yet visible to out_store_exists */
     struct scan_counters c;
     struct ms_buf scratch, enc;
     time_t started_at;
@@ -114,8 +117,15 @@ static void store_record(struct pipeline *p, const char *key, struct out_record 
     rc =
         p->enc.oom ? MS_ENOMEM : out_store_put(p->store, key, strlen(key), p->enc.data, p->enc.len);
     if (rc != 0) {
-        ms_error("cannot store the record of %s: %s", key, ms_strerror(rc));
+        ms_error("cannot store the record of %s: %s; stopping input", key, ms_strerror(rc));
         p->failed = 1;
+        p->eof = 1;
+        return;
+    }
+    if (scan_recent_add(&p->recent, key, out_store_put_count(p->store)) != 0) {
+        /* Cannot happen while has_room holds; if it does, wait until the put is visible. */
+        if (out_store_flush(p->store) == 0)
+            scan_recent_prune(&p->recent, out_store_visible(p->store, 1));
     }
 }
 
@@ -144,13 +154,36 @@ static void on_domain_done(struct scan_domain *d)
     maybe_finish(p);
 }
 
+/*
+ * Whether `key` already has a record, or is on its way to one: then the entry
+ * is a duplicate and gets no second record. In flight (being scanned), recent
+ * (put, but maybe not yet in the exists() snapshot: scanner/recent.h), or in
+ * the store (an earlier line of this run, or with --resume an earlier run).
+ */
+static int seen_before(struct pipeline *p, const char *key)
+{
+    if (*inflight_slot(p, key) != NULL || scan_recent_has(&p->recent, key)) {
+        p->c.skipped_duplicate++;
+        return 1;
+    }
+    if (out_store_exists(p->store, key, strlen(key)) == 1) {
+        if (p->o->resume)
+            p->c.skipped_recorded++;
+        else
+            p->c.skipped_duplicate++;
+        return 1;
+    }
+    return 0;
+}
+
 static void record_input_error(struct pipeline *p, const struct ds_entry *e)
 {
     struct out_record r;
-    char key[300], num[24];
+    char key[SCAN_ERROR_KEY_MAX], num[24];
 
-    key[0] = '!';
-    ds_name_escape(e->raw, e->raw_len, key + 1, sizeof(key) - 1);
+    scan_input_error_key(e, key, sizeof(key));
+    if (seen_before(p, key))
+        return;
     snprintf(num, sizeof(num), "%llu", (unsigned long long)e->lineno);
     memset(&r, 0, sizeof(r));
     r.f[OUT_F_DOMAIN] = key;
@@ -193,19 +226,11 @@ static struct scan_domain *domain_alloc(struct pipeline *p)
 /* Returns 0 when the entry was handled, -1 when it must wait for memory. */
 static int start_domain(struct pipeline *p, const struct ds_entry *e)
 {
-    struct scan_domain **slot = inflight_slot(p, e->name);
+    struct scan_domain **slot;
     struct scan_domain *d;
-    int rc;
 
-    if (*slot != NULL) {
-        p->c.skipped_duplicate++;
+    if (seen_before(p, e->name))
         return 0;
-    }
-    rc = out_store_exists(p->store, e->name, strlen(e->name));
-    if (rc == 1) {
-        p->c.skipped_recorded++;
-        return 0;
-    }
     if (excl_domain(p->env.excl, e->name)) {
         record_excluded(p, e);
         return 0;
@@ -213,6 +238,7 @@ static int start_domain(struct pipeline *p, const struct ds_entry *e)
     d = domain_alloc(p);
     if (d == NULL)
         return -1;
+    slot = inflight_slot(p, e->name);
     snprintf(d->name, sizeof(d->name), "%s", e->name);
     d->lineno = e->lineno;
     d->env = &p->env;
@@ -226,73 +252,34 @@ static int start_domain(struct pipeline *p, const struct ds_entry *e)
     return 0;
 }
 
+/* Room for one more entry: a slot, store backlog, and room in `recent` for every put to come. */
 static int has_room(struct pipeline *p)
 {
     return p->c.inflight < (uint64_t)p->o->concurrency &&
-           out_store_pending(p->store) < p->backlog_max;
+           out_store_pending(p->store) < p->backlog_max &&
+           p->recent.count + p->c.inflight + 1 < p->recent.cap;
 }
 
-/*
- * --sample: a name is kept when its hash falls in the first fraction P of the
- * hash space, so the same input and P give the same sample every time.
- */
-static int sampled(const struct pipeline *p, const struct ds_entry *e)
-{
-    const char *key = e->err == DS_NAME_OK ? e->name : e->raw;
-
-    if (p->o->sample >= 1.0)
-        return 1;
-    return (double)ms_hash_str(key) < p->o->sample * 4294967296.0;
-}
-
-/*
- * --registered-only: the name becomes its registered domain (the first line
- * naming it is the one recorded; later ones are duplicates). A name that is a
- * public suffix itself has none: an input error, so nothing is dropped.
- */
-static void reduce_to_registered(struct ds_entry *e)
-{
-    char reg[DS_NAME_MAX + 1];
-
-    if (ds_psl_registered(e->name, reg, sizeof(reg)) == 0)
-        memcpy(e->name, reg, strlen(reg) + 1);
-    else
-        e->err = DS_NAME_PUBLIC_SUFFIX;
-}
-
-/*
- * --shard K/N: whether the entry belongs to this shard. Names go by their
- * registered domain, so one organisation's names meet in one shard; input
- * errors by their raw line, so each still gets exactly one record in all.
- */
-static int in_shard(const struct pipeline *p, const struct ds_entry *e)
-{
-    char key[DS_NAME_MAX + 1];
-
-    if (p->o->shard_n <= 1)
-        return 1;
-    if (e->err == DS_NAME_OK || e->err == DS_NAME_PUBLIC_SUFFIX) {
-        ds_shard_key(e->name, key);
-        return ds_shard_of(key, p->o->shard_n) == p->o->shard_k;
-    }
-    return ds_shard_of(e->raw, p->o->shard_n) == p->o->shard_k;
-}
-
-/* One entry read: reduce, sample, shard, then record an input error or start the domain. */
+/* One entry read: reduce, sample, shard (scanner/route.c), then record or start it. */
 static void route_entry(struct pipeline *p, struct ds_entry *e)
 {
-    if (e->err == DS_NAME_OK && p->o->registered_only)
-        reduce_to_registered(e);
-    if (!sampled(p, e))
+    switch (scan_route_entry(p->o, e)) {
+    case SCAN_ROUTE_SAMPLED_OUT:
         p->c.sampled_out++;
-    else if (!in_shard(p, e))
+        break;
+    case SCAN_ROUTE_SHARDED_OUT:
         p->c.sharded_out++;
-    else if (e->err != DS_NAME_OK)
+        break;
+    case SCAN_ROUTE_INPUT_ERROR:
         record_input_error(p, e);
-    else if (start_domain(p, e) != 0) {
-        ms_error("out of memory for a domain; stopping input");
-        p->failed = 1;
-        p->eof = 1;
+        break;
+    case SCAN_ROUTE_NAME:
+        if (start_domain(p, e) != 0) {
+            ms_error("out of memory for a domain; stopping input");
+            p->failed = 1;
+            p->eof = 1;
+        }
+        break;
     }
 }
 
@@ -329,8 +316,9 @@ static void on_committed(struct out_store *s, uint64_t total, void *arg)
 {
     struct pipeline *p = arg;
 
-    (void)s;
     (void)total;
+    /* A new snapshot sees what was just committed: those keys need no other memory. */
+    scan_recent_prune(&p->recent, out_store_visible(s, 1));
     start_feeding(p);
 }
 
@@ -679,7 +667,10 @@ static int setup(struct pipeline *p)
     p->inflight_tab = calloc(size, sizeof(*p->inflight_tab));
     p->inflight_mask = size - 1;
     p->backlog_max = 32768;
-    if (p->inflight_tab == NULL || open_input(p) != 0)
+    if (p->inflight_tab == NULL ||
+        scan_recent_init(&p->recent, (uint32_t)(p->backlog_max + 2 * (uint64_t)p->o->concurrency +
+                                                2 * FEED_BURST + 4096)) != 0 ||
+        open_input(p) != 0)
         return -1;
     if (p->o->exclude != NULL && load_exclusions(p, 0) != 0)
         return -1;
@@ -731,6 +722,7 @@ static void teardown(struct pipeline *p)
         free(d);
     }
     free(p->inflight_tab);
+    scan_recent_free(&p->recent);
     ms_buf_free(&p->scratch);
     ms_buf_free(&p->enc);
     ds_input_close(p->in);

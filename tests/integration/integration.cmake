@@ -106,3 +106,10 @@ add_test(NAME integration.inputs
   COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_inputs.py $<TARGET_FILE:mtascope>
           ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-inputs)
 set_tests_properties(integration.inputs PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)
+
+# Dedupe without holding the input: repeats next to each other, hundreds and thousands of lines apart, in a
+# zone file's split NS runs, and again under --resume, each recorded once and counted.
+add_test(NAME integration.dedupe
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_dedupe.py $<TARGET_FILE:mtascope>
+          ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-dedupe)
+set_tests_properties(integration.dedupe PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)
