@@ -1,5 +1,4 @@
-/* merge.c: `mtascope merge`: checks that shard directories make one whole scan, then combines them.
- */
+/* merge.c: `mtascope merge`: checks that shard directories make one scan, then combines them. */
 #include "scanner/merge.h"
 
 #include <errno.h>

@@ -1,5 +1,4 @@
-/* mergeout.c: the merged store's meta and manifest.json: counters summed, shards' manifests kept.
- */
+/* mergeout.c: the merged store's meta and manifest.json (counters summed, shards' manifests). */
 #include "scanner/mergeout.h"
 
 #include <stdio.h>
