@@ -16,7 +16,7 @@
  * help leaves the option out of --help (its partner's help names it) so --help fits a screen.
  */
 #define SCAN_OPT_MAP(XX)                                                                           \
-    XX("out", 1, 'o', "DIR", "write the results to DIR (required)")                                \
+    XX("out", 1, 'o', "DIR", "write the results to DIR (required; -D: manifest)")                  \
     XX("resolver", 1, 'r', "ADDR[:PORT]",                                                          \
        "validating resolver; repeatable"                                                           \
        " (127.0.0.1)")                                                                             \
@@ -38,13 +38,14 @@
     XX("ehlo-name", 1, 'e', "NAME", "EHLO name (this host's name)")                                \
     XX("ca-file", 1, 'C', "FILE", "PKIX trust anchors (system store)")                             \
     XX("smtp-port", 1, 'P', "PORT", "SMTP port (25); --https-port PORT (443)")                     \
-    XX("per-ip-conns", 1, 'j', "N", "connections at once per IP (1)")                              \
-    XX("per-ip-rate", 1, 'J', "R", "new connections/s per IP (1)")                                 \
+    XX("per-ip-conns", 1, 'j', "N", "at once per IP (1); --per-ip-rate R: new/s (1)")              \
+    XX("per-ip-rate", 1, 'J', "R", NULL)                                                           \
     XX("max-conns", 1, 'm', "N", "SMTP connections at once in all (200)")                          \
     XX("smtp-timeout", 1, 'T', "MS", "SMTP/TLS timeout per stage (15000)")                         \
     XX("allow-private", 0, 'A', NULL, "also probe private/reserved addresses")                     \
     XX("exclude", 1, 'x', "FILE", "domains and CIDRs never scanned (SIGHUP reloads)")              \
     XX("resume", 0, 'u', NULL, "continue the scan already in DIR")                                 \
+    XX("dry-run", 0, 'D', NULL, "only read, dedupe and shard: no DNS/SMTP/HTTPS")                  \
     XX("status", 0, 's', NULL, "status line each second (on a tty; --no-status)")                  \
     XX("no-status", 0, 'S', NULL, NULL)                                                            \
     XX("verbose", 0, 'v', NULL, "more logging, repeatable (--quiet: errors only)")                 \
@@ -173,6 +174,9 @@ static int apply(struct scan_opts *o, int c, const char *arg)
         return 0;
     case 'u':
         o->resume = 1;
+        return 0;
+    case 'D':
+        o->dry_run = 1;
         return 0;
     case 'l':
         if (parse_long(arg, 1, 0x7fffffffL, &v) != 0)
@@ -304,8 +308,12 @@ int scan_opts_parse(struct scan_opts *o, int argc, char **argv)
         return 2;
     }
     o->input = argv[optind];
-    if (o->out_dir == NULL) {
+    if (o->out_dir == NULL && !o->dry_run) {
         fputs("mtascope scan: --out DIR is required\n", stderr);
+        return 2;
+    }
+    if (o->dry_run && o->resume) {
+        fputs("mtascope scan: --dry-run reads no scan: --resume does not apply\n", stderr);
         return 2;
     }
     if (o->rsv.n_upstreams == 0)
@@ -327,7 +335,8 @@ void scan_opts_json(const struct scan_opts *o, struct ms_buf *b)
     ms_buf_puts(b, "{\"input\":");
     out_json_str(b, o->input);
     ms_buf_puts(b, ",\"out\":");
-    out_json_str(b, o->out_dir);
+    out_json_str(b, o->out_dir ? o->out_dir : "");
+    ms_buf_printf(b, ",\"dry_run\":%s", o->dry_run ? "true" : "false");
     ms_buf_puts(b, ",\"resolvers\":[");
     for (int i = 0; i < o->rsv.n_upstreams; i++) {
         char s[96];

@@ -34,7 +34,8 @@ struct scan_opts {
     int smtp_timeout_ms;
     uint32_t max_hosts;
     int resume;
-    int status; /* -1 auto (a terminal), 0 off, 1 on */
+    int dry_run; /* read, normalise, dedupe and shard only; out_dir may be NULL */
+    int status;  /* -1 auto (a terminal), 0 off, 1 on */
     int verbose;
     int quiet;
     char ehlo_buf[256];

@@ -24,6 +24,7 @@
 #include "output/store.h"
 #include "scanner/counters.h"
 #include "scanner/domain.h"
+#include "scanner/dryrun.h"
 #include "scanner/exclude.h"
 #include "scanner/manifest.h"
 #include "scanner/mxprobe.h"
@@ -61,6 +62,7 @@ struct pipeline {
     struct scan_domain *free_domains;
     uint64_t backlog_max;
     struct scan_recent recent; /* keys put but maybe not yet visible to out_store_exists */
+    char store_dir[4096];      /* --out, or with --dry-run a scratch directory */
     struct scan_counters c;
     struct ms_buf scratch, enc;
     time_t started_at;
@@ -113,7 +115,9 @@ static void store_record(struct pipeline *p, const char *key, struct out_record 
     scan_time_rfc3339(time(NULL), when, sizeof(when));
     r->f[OUT_F_SCANNED_AT] = when;
     ms_buf_reset(&p->enc);
-    out_record_encode(r, &p->enc);
+    /* A dry run's scratch store is never read back: keys alone serve the dedupe. */
+    if (!p->o->dry_run)
+        out_record_encode(r, &p->enc);
     rc =
         p->enc.oom ? MS_ENOMEM : out_store_put(p->store, key, strlen(key), p->enc.data, p->enc.len);
     if (rc != 0) {
@@ -210,6 +214,25 @@ static void record_excluded(struct pipeline *p, const struct ds_entry *e)
     store_record(p, e->name, &r);
 }
 
+/*
+ * --dry-run: the name would be scanned. Its key goes to the scratch store all
+ * the same, so later repeats are caught exactly as in a scan.
+ */
+static void record_dry(struct pipeline *p, const struct ds_entry *e)
+{
+    struct out_record r;
+    char num[24];
+
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)e->lineno);
+    memset(&r, 0, sizeof(r));
+    r.f[OUT_F_DOMAIN] = e->name;
+    r.f[OUT_F_STATUS] = "dry_run";
+    r.f[OUT_F_INPUT_LINE] = num;
+    p->c.started++;
+    p->c.done++;
+    store_record(p, e->name, &r);
+}
+
 static struct scan_domain *domain_alloc(struct pipeline *p)
 {
     struct scan_domain *d = p->free_domains;
@@ -233,6 +256,10 @@ static int start_domain(struct pipeline *p, const struct ds_entry *e)
         return 0;
     if (excl_domain(p->env.excl, e->name)) {
         record_excluded(p, e);
+        return 0;
+    }
+    if (p->o->dry_run) {
+        record_dry(p, e);
         return 0;
     }
     d = domain_alloc(p);
@@ -410,6 +437,20 @@ static void fill_manifest(struct pipeline *p, struct scan_manifest *m)
 
 static struct scan_manifest final_manifest;
 
+/* --dry-run: no CSV; the manifest only with --out; the summary on stdout. */
+static void dry_run_closed(struct pipeline *p)
+{
+    final_manifest.records_total = p->c.done + p->c.input_errors + p->c.excluded;
+    final_manifest.complete = final_manifest.complete && !p->failed;
+    if (p->o->out_dir != NULL && scan_manifest_write(p->o->out_dir, &final_manifest) != 0) {
+        ms_error("writing %s/manifest.json failed", p->o->out_dir);
+        p->failed = 1;
+    }
+    scan_dryrun_report(stdout, &final_manifest);
+    fflush(stdout);
+    p->exit_code = p->failed ? 1 : p->interrupted ? 3 : 0;
+}
+
 static void on_store_closed(void *arg)
 {
     struct pipeline *p = arg;
@@ -417,6 +458,10 @@ static void on_store_closed(void *arg)
     uint64_t rows = 0;
     int rc;
 
+    if (p->o->dry_run) {
+        dry_run_closed(p);
+        return;
+    }
     snprintf(csv, sizeof(csv), "%s/domains.csv", p->o->out_dir);
     rc = out_csv_export(p->o->out_dir, csv, &rows);
     if (rc != 0) {
@@ -536,6 +581,15 @@ static int prepare_out_dir(const struct scan_opts *o)
         return -1;
     }
     return 0;
+}
+
+/* The store's directory: --out, or for a dry run a scratch directory removed at the end. */
+static int prepare_dirs(struct pipeline *p)
+{
+    if (p->o->dry_run)
+        return scan_dryrun_mkdir(p->o->out_dir, p->store_dir, sizeof(p->store_dir));
+    snprintf(p->store_dir, sizeof(p->store_dir), "%s", p->o->out_dir);
+    return prepare_out_dir(p->o);
 }
 
 static int open_input(struct pipeline *p)
@@ -677,18 +731,19 @@ static int setup(struct pipeline *p)
     memset(&so, 0, sizeof(so));
     so.committed_cb = on_committed;
     so.cb_arg = p;
-    rc = out_store_open(&p->store, p->o->out_dir, &p->loop, &so);
+    rc = out_store_open(&p->store, p->store_dir, &p->loop, &so);
     if (rc == 0)
         rc = put_input_meta(p);
     if (rc == 0)
         rc = scan_meta_begin(p->store, p->o, p->prev_sha256);
-    if (rc == 0)
+    /* A dry run sends nothing anywhere: no resolver, no SMTP, no HTTPS. */
+    if (rc == 0 && !p->o->dry_run)
         rc = rsv_create(&p->env.rsv, &p->loop, &p->o->rsv);
-    if (rc == 0)
+    if (rc == 0 && !p->o->dry_run)
         rc = rsv_hostcache_create(&p->env.hosts, p->env.rsv, p->o->max_hosts);
-    if (rc == 0 && p->o->smtp)
+    if (rc == 0 && p->o->smtp && !p->o->dry_run)
         rc = setup_smtp(p);
-    if (rc == 0 && p->o->sts)
+    if (rc == 0 && p->o->sts && !p->o->dry_run)
         rc = setup_sts(p);
     if (rc != 0) {
         ms_error("start-up failed: %s", ms_strerror(rc));
@@ -727,6 +782,8 @@ static void teardown(struct pipeline *p)
     ms_buf_free(&p->enc);
     ds_input_close(p->in);
     ds_psl_shutdown();
+    if (p->o->dry_run && p->store_dir[0] != '\0')
+        scan_dryrun_rmdir(p->store_dir);
 }
 
 int scan_run(const struct scan_opts *o, int argc, char **argv)
@@ -742,7 +799,7 @@ int scan_run(const struct scan_opts *o, int argc, char **argv)
     p->started_at = time(NULL);
     p->started_ns = uv_hrtime();
     uv_loop_init(&p->loop);
-    if (prepare_out_dir(o) != 0 || setup(p) != 0) {
+    if (prepare_dirs(p) != 0 || setup(p) != 0) {
         /* Nothing ran yet: close what was opened and leave. */
         p->exit_code = 1;
         p->eof = 1;
@@ -758,7 +815,8 @@ int scan_run(const struct scan_opts *o, int argc, char **argv)
         }
         uv_run(&p->loop, UV_RUN_DEFAULT);
     } else {
-        start_digest(p);
+        if (!o->dry_run)
+            start_digest(p);
         start_feeding(p);
         uv_run(&p->loop, UV_RUN_DEFAULT);
     }

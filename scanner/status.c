@@ -10,7 +10,7 @@ static void on_tick(uv_timer_t *t)
     uint64_t now = uv_now(t->loop), sent = 0, timeouts = 0;
     double secs = (double)(now - s->last_ms) / 1000.0;
 
-    for (int i = 0; i < rsv_n_upstreams(s->rsv); i++) {
+    for (int i = 0; s->rsv != NULL && i < rsv_n_upstreams(s->rsv); i++) {
         sent += rsv_stats(s->rsv, i)->sent;
         timeouts += rsv_stats(s->rsv, i)->timeouts;
     }

@@ -113,3 +113,8 @@ add_test(NAME integration.dedupe
   COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_dedupe.py $<TARGET_FILE:mtascope>
           ${MS_WORLD_DIR} ${CMAKE_BINARY_DIR}/it-dedupe)
 set_tests_properties(integration.dedupe PROPERTIES FIXTURES_REQUIRED world TIMEOUT 600)
+
+# --dry-run: counts what a scan would (dedupe, shards, input errors), sends nothing, leaves no files.
+add_test(NAME integration.dryrun
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_dryrun.py $<TARGET_FILE:mtascope>
+          ${CMAKE_BINARY_DIR}/it-dryrun)
