@@ -186,6 +186,9 @@ static void record_input_error(struct pipeline *p, const struct ds_entry *e)
     char key[SCAN_ERROR_KEY_MAX], num[24];
 
     scan_input_error_key(e, key, sizeof(key));
+    if (e->err == DS_NAME_ZONE_INCLUDE)
+        ms_warn("%s line %llu: $INCLUDE is refused: the names of the included file are not read",
+                p->o->input, (unsigned long long)e->lineno);
     if (seen_before(p, key))
         return;
     snprintf(num, sizeof(num), "%llu", (unsigned long long)e->lineno);

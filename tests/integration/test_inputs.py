@@ -80,6 +80,7 @@ for label, path, extra, fmt, gz in cases:
     if stdin:
         stdin.close()
     check(r.returncode == 0, f"{label}: the scan exits 0 ({r.stderr[-300:]})")
+    check("$INCLUDE is refused" in r.stderr, f"{label}: $INCLUDE is refused on stderr too")
     got = rows_of(out)
     good = {k: v for k, v in got.items() if not k.startswith("!")}
     check(good == ref, f"{label}: the delegated names give the list's records "
