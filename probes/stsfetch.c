@@ -20,6 +20,7 @@ struct sts_fetcher {
     uv_timer_t timer;
     struct sts_fetch_cfg cfg;
     char ca_file[4096];
+    char user_agent[256]; /* "mtascope/V", with " (+URL)" when a contact is given */
     int pending;
     int open_handles;
     int closing;
@@ -355,7 +356,7 @@ static int set_options(struct sts_fetcher *f, struct fetch *x, const char *ip)
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "mtascope/" MS_VERSION);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, f->user_agent);
     return 0;
 }
 
@@ -411,6 +412,13 @@ int sts_fetcher_create(struct sts_fetcher **out, uv_loop_t *loop, const struct s
         snprintf(f->ca_file, sizeof(f->ca_file), "%s", cfg->ca_file);
     if (f->cfg.port == 0)
         f->cfg.port = 443;
+    /* Who is fetching and how to reach them: the scanned operator's only clue besides EHLO. */
+    if (cfg->contact != NULL && cfg->contact[0] != '\0')
+        snprintf(f->user_agent, sizeof(f->user_agent), "mtascope/%s (+%.200s)", MS_VERSION,
+                 cfg->contact);
+    else
+        snprintf(f->user_agent, sizeof(f->user_agent), "mtascope/%s", MS_VERSION);
+    f->cfg.contact = NULL; /* not kept: user_agent holds it */
     curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
     curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);

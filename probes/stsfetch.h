@@ -14,8 +14,9 @@
 struct sts_fetch_cfg {
     const char *ca_file; /* PEM trust anchors; NULL: the system store */
     int connect_timeout_ms;
-    int timeout_ms; /* the whole fetch (RFC 8461 §3.3 suggests 60 s at most) */
-    uint16_t port;  /* 443 except in test worlds */
+    int timeout_ms;      /* the whole fetch (RFC 8461 §3.3 suggests 60 s at most) */
+    uint16_t port;       /* 443 except in test worlds */
+    const char *contact; /* a URL for the User-Agent, "mtascope/V (+URL)"; NULL: none */
 };
 
 /* What a fetch found; `error` is NULL only for HTTP 200 with a body within the limit. */

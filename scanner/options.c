@@ -35,7 +35,8 @@
     XX("no-smtp", 0, 'n', NULL, "DNS only, no STARTTLS (--no-sts: no policies)")                   \
     XX("no-sts", 0, 'N', NULL, NULL)                                                               \
     XX("https-port", 1, 'W', "PORT", NULL)                                                         \
-    XX("ehlo-name", 1, 'e', "NAME", "EHLO name (this host's name)")                                \
+    XX("ehlo-name", 1, 'e', "NAME", "EHLO name (host name); --contact URL: in UA")                 \
+    XX("contact", 1, 'U', "URL", NULL)                                                             \
     XX("ca-file", 1, 'C', "FILE", "PKIX trust anchors (system store)")                             \
     XX("smtp-port", 1, 'P', "PORT", "SMTP port (25); --https-port PORT (443)")                     \
     XX("per-ip-conns", 1, 'j', "N", "at once per IP (1); --per-ip-rate R: new/s (1)")              \
@@ -92,6 +93,23 @@ static int parse_long(const char *s, long min, long max, long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/*
+ * --contact goes into the User-Agent comment "(+URL)" (RFC 9110 §10.1.5):
+ * visible ASCII without the characters that would end the comment or the
+ * header, so a scanned operator reads it as given.
+ */
+static int contact_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 200)
+        return 0;
+    for (; *s != '\0'; s++)
+        if (*s <= ' ' || *s >= 0x7f || *s == '(' || *s == ')' || *s == '\\')
+            return 0;
+    return 1;
 }
 
 static int bad_value(const char *name, const char *val)
@@ -224,6 +242,11 @@ static int apply(struct scan_opts *o, int c, const char *arg)
         if (strlen(arg) == 0 || strlen(arg) >= sizeof(o->ehlo_buf) || strpbrk(arg, " \t\r\n"))
             return bad_value("ehlo-name", arg);
         o->ehlo_name = arg;
+        return 0;
+    case 'U':
+        if (!contact_ok(arg))
+            return bad_value("contact", arg);
+        o->contact = arg;
         return 0;
     case 'C':
         o->ca_file = arg;
@@ -362,6 +385,8 @@ void scan_opts_json(const struct scan_opts *o, struct ms_buf *b)
                   o->smtp ? "true" : "false", (unsigned)o->smtp_port, o->sts ? "true" : "false",
                   (unsigned)o->https_port);
     out_json_str(b, o->ehlo_name);
+    ms_buf_puts(b, ",\"contact\":");
+    out_json_str(b, o->contact ? o->contact : "");
     ms_buf_puts(b, ",\"exclude\":");
     out_json_str(b, o->exclude ? o->exclude : "");
     ms_buf_puts(b, ",\"ca_file\":");

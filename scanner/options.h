@@ -24,6 +24,7 @@ struct scan_opts {
     uint16_t https_port;
     uint16_t smtp_port;
     const char *ehlo_name;
+    const char *contact; /* URL in the policy fetches' User-Agent; NULL: none */
     const char *ca_file; /* NULL: the system store */
     int allow_private;
     const char *exclude; /* exclusion list file, reloaded on SIGHUP */

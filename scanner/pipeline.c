@@ -639,6 +639,7 @@ static int setup_sts(struct pipeline *p)
     c.connect_timeout_ms = p->o->connect_timeout_ms;
     c.timeout_ms = 4 * p->o->smtp_timeout_ms; /* RFC 8461 §3.3 suggests at most 60 s */
     c.port = p->o->https_port;
+    c.contact = p->o->contact;
     p->env.allow_private_sts = p->o->allow_private;
     p->env.blob_cb = on_blob;
     p->env.blob_arg = p;

@@ -19,6 +19,9 @@ r = run([mtascope, "scan", "--out", work + "/x", "--concurrency", "zero", "in.tx
 check(r.returncode == 2 and "--concurrency" in r.stderr, "a bad option value is a usage error naming the option")
 r = run([mtascope, "scan", "--out", work + "/x", "--resolver", "1.2.3.4:99999", "in.txt"])
 check(r.returncode == 2 and "resolver" in r.stderr, "a bad resolver address is refused")
+for bad in ["", "https://x.example/a b", "https://x.example/(opt-out)", "mailto:\u00e9@x.example"]:
+    r = run([mtascope, "scan", "--out", work + "/x", "--contact", bad, "in.txt"])
+    check(r.returncode == 2 and "--contact" in r.stderr, f"--contact {bad!r} is refused (it would break the User-Agent)")
 r = run([mtascope, "scan", "--out", work + "/nofile", os.path.join(work, "does-not-exist.txt")])
 check(r.returncode == 1 and "does-not-exist" in r.stderr, "a missing input file is a clear error")
 

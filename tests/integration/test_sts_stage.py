@@ -45,6 +45,8 @@ NO_REQUEST_ERRORS = ("webpki_expired", "webpki_untrusted", "webpki_name_mismatch
 # No connection at all: the policy host has no (usable) address.
 NO_CONNECTION_ERRORS = ("host_nxdomain", "host_dns_error", "host_address_skipped", "connect_fail")
 SCANNER_AGENT = "mtascope/"
+# --contact: where a scanned operator learns who fetched (the User-Agent comment).
+CONTACT = "https://scanner.example/opt-out?ref=mtascope"
 
 # Where the scanner and mta-sts-query legitimately differ. A difference matches an entry when every
 # field it names is equal (scanner: domains.csv columns; query: the mapped verdict); any difference
@@ -131,7 +133,7 @@ def scan(mtascope, world, work, env):
     r = run(scan_cmd(mtascope, world, out, os.path.join(world, "domains.txt"), "--allow-private",
                      "--ca-file", os.path.join(world, "pki", "ca.pem"),
                      "--smtp-port", env["WORLD_SMTP_PORT"], "--https-port", env["WORLD_HTTPS_PORT"],
-                     "--smtp-timeout", "3000"))
+                     "--smtp-timeout", "3000", "--contact", CONTACT))
     check(r.returncode == 0, f"scan exits 0 ({r.stderr[-400:]})")
     return out
 
@@ -154,12 +156,12 @@ LOG_LINE = re.compile(r'^(\S+) (\S+):\d+ "([^"]*)" "(\S+) (\S+) [^"]*" (\d+) \d+
 
 
 def scanner_requests(lines):
-    """(server address, SNI, method, path) of every request the scanner made (by its user agent)."""
+    """(server address, SNI, method, path, user agent) of every request the scanner made."""
     out = []
     for line in lines:
         m = LOG_LINE.match(line)
         if m and m.group(7).startswith(SCANNER_AGENT):
-            out.append((m.group(2), m.group(3), m.group(4), m.group(5)))
+            out.append((m.group(2), m.group(3), m.group(4), m.group(5), m.group(7)))
     return out
 
 
@@ -186,6 +188,10 @@ def check_requests(world, expected, access_log, offset):
     could happen, none where the certificate failed; and no request to any other URL."""
     hosts = {h["ip"]: h for h in world_hosts(world)}
     reqs = read_requests(access_log, offset, fetched_hosts(hosts, expected))
+    agent = re.compile(r"^mtascope/\S+ \(\+" + re.escape(CONTACT) + r"\)$")
+    bad = sorted({r[4] for r in reqs if not agent.match(r[4])})
+    check(reqs and not bad, f"every request's User-Agent names the --contact URL; not: {bad}")
+    reqs = [r[:4] for r in reqs]
     for ip, h in sorted(hosts.items()):
         error = expected[h["domain"]]["sts_error"]
         mine = [r for r in reqs if r[0] == ip]
