@@ -6,9 +6,6 @@
 #include <inttypes.h>
 #include <lmdb.h>
 #include <pthread.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +17,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "output/mappages.h"
 
 #define STORE_SUBDIR   "results.lmdb"
 #define STORE_MAXDBS   16
@@ -46,6 +44,7 @@ struct out_store {
     uv_loop_t *loop;
     MDB_env *env;
     MDB_dbi dbi[DB__COUNT];
+    struct out_mappages pages;  /* the map's range: changed by the writer under map_lock */
     struct out_store_opts opts; /* defaults filled in */
 
     /* The queue and its counters: guarded by mu. */
@@ -87,7 +86,6 @@ struct out_store {
     uint64_t map_size;
     int dirty; /* committed but not synced */
     uint64_t last_sync_ms;
-    uint64_t last_drop_ms;
 
     /* Loop thread only. */
     int refd;          /* async handle keeps the loop alive while puts are pending */
@@ -218,6 +216,8 @@ static int grow_map(struct out_store *s)
         s->map_size = want;
     else if (mdb_env_set_mapsize(s->env, (size_t)s->map_size) != 0)
         s->broken = 1;
+    /* The map moved (or is gone): drops must not touch the old range. */
+    out_mappages_find(&s->pages, s->env);
     pthread_rwlock_unlock(&s->map_lock);
     if (rc == 0)
         ms_info("result store: map grown to %" PRIu64 " MiB", want >> 20);
@@ -241,6 +241,8 @@ static int txn_write(struct out_store *s, struct store_item **v, size_t n)
         rc = mdb_put(txn, s->dbi[v[i]->db], &k, &d, v[i]->db == DB_BLOBS ? MDB_NOOVERWRITE : 0);
         if (rc == MDB_KEYEXIST && v[i]->db == DB_BLOBS)
             rc = 0;
+        /* Random keys fault a leaf each: bound the mapped pages within a batch too. */
+        out_mappages_touch(&s->pages, 1);
         if (rc != 0) {
             mdb_txn_abort(txn);
             return rc;
@@ -348,53 +350,13 @@ static void write_batch(struct out_store *s, size_t n)
 /*
  * Clean pages of LMDB's read-only file mapping count in the process's RSS,
  * so a store of 10M records would look like gigabytes of scanner memory
- * although they are only page cache. After each sync they are dropped from
- * our page tables; they fault back in from the page cache on demand. Safe
- * only because the env is opened without MDB_WRITEMAP (no dirty pages in
- * the map) and the writer thread is the only one that remaps.
+ * although they are only page cache. They are dropped from our page tables
+ * whenever they grew by OUT_MAPPAGES_BUDGET (checked every few records put
+ * or looked up: output/mappages.h), and after each sync; they fault back in
+ * from the page cache on demand. Safe only because the env is opened without
+ * MDB_WRITEMAP (no dirty pages in the map) and the writer thread is the only
+ * one that remaps.
  */
-/* Mapped pages are also dropped this often while batches are written (maybe_drop). */
-#define DROP_MS 100
-
-static void drop_mapped_pages(MDB_env *env)
-{
-    mdb_filehandle_t fd;
-    struct stat st;
-    char line[512];
-    FILE *fp;
-
-    /* LMDB does not expose its map address (me_mapaddr is only set with MDB_FIXEDMAP). */
-    if (mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &st) != 0)
-        return;
-    fp = fopen("/proc/self/maps", "r");
-    if (fp == NULL)
-        return;
-    while (fgets(line, sizeof(line), fp) != NULL) {
-        unsigned long start, end, ino;
-        unsigned maj, min;
-
-        if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &start, &end, &maj, &min, &ino) == 5 &&
-            ino == (unsigned long)st.st_ino && makedev(maj, min) == st.st_dev)
-            madvise((void *)start, end - start, MADV_DONTNEED);
-    }
-    fclose(fp);
-}
-
-/*
- * Writer thread, mu not held. A fast writer (a dry run puts hundreds of
- * thousands of keys a second) touches more of the map between two syncs than
- * a scan does in minutes: drop the mapped pages every DROP_MS too, so RSS
- * stays flat whatever the store's size and the rate.
- */
-static void maybe_drop(struct out_store *s)
-{
-    uint64_t now = mono_ms();
-
-    if (now - s->last_drop_ms >= DROP_MS) {
-        drop_mapped_pages(s->env);
-        s->last_drop_ms = now;
-    }
-}
 
 /* mu held on entry and exit. Syncs when a flush or close waits, or the interval passed. */
 static void maybe_sync(struct out_store *s)
@@ -411,7 +373,7 @@ static void maybe_sync(struct out_store *s)
         rc = mdb_env_sync(s->env, 1);
         if (rc != 0)
             set_error(s, rc, "syncing");
-        drop_mapped_pages(s->env);
+        out_mappages_drop(&s->pages);
         pthread_mutex_lock(&s->mu);
         s->dirty = 0;
         s->last_sync_ms = now;
@@ -433,7 +395,6 @@ static void *writer_main(void *arg)
         write_batch(s, n);
         if (n > 0 && s->loop != NULL)
             uv_async_send(&s->async);
-        maybe_drop(s);
         pthread_mutex_lock(&s->mu);
         s->done_seq += n;
         maybe_sync(s);
@@ -564,6 +525,7 @@ static int open_env(struct out_store *s, const char *dir)
     /* The map may be larger than asked if the data already is. */
     mdb_env_info(s->env, &info);
     s->map_size = info.me_mapsize;
+    out_mappages_find(&s->pages, s->env);
     fsync_dir(path);
     fsync_dir(dir);
     return 0;
@@ -746,6 +708,8 @@ int out_store_exists(struct out_store *s, const char *key, size_t keylen)
     if (rc == 0) {
         rc = mdb_get(s->rtxn, s->dbi[DB_DOMAINS], &k, &v);
         s->rtxn_calls++;
+        /* A dedupe of random-order input reads a leaf anywhere in the store each time. */
+        out_mappages_touch(&s->pages, 1);
     }
     pthread_rwlock_unlock(&s->map_lock);
     if (rc == 0)
@@ -862,21 +826,12 @@ void out_store_close(struct out_store *s, out_store_close_cb cb, void *arg)
 
 /* ---- read-only access by directory ---- */
 
-/*
- * Records between two drop_mapped_pages in a read-only walk. Each page fault
- * on the map also maps up to 15 neighbouring pages already in the page cache
- * (the kernel's fault-around, 64 KiB), so a walk in key order over pages
- * scattered by random-order inserts makes RSS grow ~16x faster than the data
- * read: 65536 records would show ~200 MiB; 4096 keep it near 15 MiB, for
- * one read of /proc/self/maps per 4096 records.
- */
-#define RO_DROP_EVERY 4096
-
 /* A read-only environment with one open database and the read transaction that opened it. */
 struct ro_view {
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
+    struct out_mappages pages;
 };
 
 static int ro_open(struct ro_view *ro, const char *dir, enum store_db db)
@@ -889,6 +844,8 @@ static int ro_open(struct ro_view *ro, const char *dir, enum store_db db)
     if (rc != 0)
         return rc;
     rc = env_open(&ro->env, path, MDB_RDONLY, 0);
+    if (rc == 0)
+        out_mappages_find(&ro->pages, ro->env); /* on failure RSS is merely not bounded */
     if (rc == 0)
         rc = mdb_txn_begin(ro->env, NULL, MDB_RDONLY, &ro->txn);
     if (rc == 0)
@@ -916,7 +873,6 @@ static void ro_close(struct ro_view *ro)
 static int walk(struct ro_view *ro, out_store_iter_cb cb, void *arg, int *by_cb)
 {
     char kbuf[OUT_STORE_KEY_MAX + 1];
-    uint64_t seen = 0;
     MDB_cursor *cur;
     MDB_val k, v;
     int rc;
@@ -937,9 +893,8 @@ static int walk(struct ro_view *ro, out_store_iter_cb cb, void *arg, int *by_cb)
             *by_cb = 1;
             break;
         }
-        /* A walk touches every page: keep RSS flat (see drop_mapped_pages). */
-        if (++seen % RO_DROP_EVERY == 0)
-            drop_mapped_pages(ro->env);
+        /* A walk touches every page: keep RSS flat (output/mappages.h). */
+        out_mappages_touch(&ro->pages, 1);
     }
     mdb_cursor_close(cur);
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -966,7 +921,6 @@ static int iterate_db(const char *dir, enum store_db db, out_store_iter_cb cb, v
 struct out_store_cursor {
     struct ro_view ro;
     MDB_cursor *cur;
-    uint64_t seen;
     int started;
     char key[OUT_STORE_KEY_MAX + 1];
 };
@@ -1007,9 +961,8 @@ int out_store_cursor_next(struct out_store_cursor *c, const char **key, size_t *
         rc = MDB_BAD_VALSIZE;
     if (rc != 0)
         return map_mdb(rc);
-    /* A walk touches every page: keep RSS flat (see drop_mapped_pages). */
-    if (++c->seen % RO_DROP_EVERY == 0)
-        drop_mapped_pages(c->ro.env);
+    /* A walk touches every page: keep RSS flat (output/mappages.h). */
+    out_mappages_touch(&c->ro.pages, 1);
     memcpy(c->key, k.mv_data, k.mv_size);
     c->key[k.mv_size] = '\0';
     *key = c->key;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench_ingest.sh: input ingestion of `mtascope scan --dry-run` (read, gunzip, parse, normalise, dedupe,
-# shard; no DNS) on generated zone files of N names, plain and gzip: entries/s and peak RSS.
+# shard; no DNS) on generated zone files of N names, plain and gzip: entries/s and peak RSS; then the N-name
+# file with its records in random order (plain): every NS pair split, half the entries are duplicates
+# found by store lookups all over the store.
 # Usage: scripts/bench_ingest.sh [BUILD_DIR] [WORK_DIR]   (env N=10000000 SMALL=100000 KEEP=1)
 # The zone files look like CZDS's com zone: absolute owners, "in ns" in lower case, two NS records
 # per delegation, a DS record for every tenth, glue for every fiftieth, a SOA and the apex's NS.
@@ -40,12 +42,22 @@ with open(path, "w") as f:
 PY
 }
 
+# Writes $1's records in random order (fixed seed) to $2, the SOA and the apex first.
+shuffle() {
+  { head -n 5 "$1"; tail -n +6 "$1" | shuf --random-source=<(yes 42); } > "$2"
+}
+
 printf '%-28s %12s %10s %12s %12s\n' file entries seconds entries/s "peak RSS MiB"
 for n in "$small" "$big"; do
   zone=$work/zone-$n.zone
   if [ ! -s "$zone" ]; then gen "$zone" "$n"; fi
   if [ ! -s "$zone.gz" ]; then gzip -c "$zone" > "$zone.gz"; fi
-  for f in "$zone" "$zone.gz"; do
+  files=("$zone" "$zone.gz")
+  if [ "$n" = "$big" ]; then
+    if [ ! -s "$work/zone-$n-random.zone" ]; then shuffle "$zone" "$work/zone-$n-random.zone"; fi
+    files+=("$work/zone-$n-random.zone")
+  fi
+  for f in "${files[@]}"; do
     /usr/bin/time -v "$mtascope" scan --dry-run --no-status "$f" > "$work/out" 2> "$work/err" ||
       { cat "$work/err" >&2; exit 1; }
     line=$(grep '^dry run:' "$work/out")

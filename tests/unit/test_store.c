@@ -1,4 +1,5 @@
-/* test_store.c: result store: loop-fed puts, reopen/exists, map growth, kill -9 consistency. */
+/* test_store.c: result store: loop-fed puts, reopen/exists, map growth, kill -9 consistency, RSS.
+ */
 #include <errno.h>
 #include <ftw.h>
 #include <signal.h>
@@ -503,17 +504,93 @@ static void make_dir(char *tmpl)
     }
 }
 
+/* ---- 5. random-order puts and lookups keep the store's mapped pages bounded ---- */
+
+#define N_RSS 300000u
+
+/* This process's file-backed resident memory (RssFile), in KiB; 0 if unknown. */
+static long rss_file_kib(void)
+{
+    char line[256];
+    long kib = 0;
+    FILE *fp = fopen("/proc/self/status", "r");
+
+    if (fp == NULL)
+        return 0;
+    while (fgets(line, sizeof(line), fp) != NULL)
+        if (sscanf(line, "RssFile: %ld", &kib) == 1)
+            break;
+    fclose(fp);
+    return kib;
+}
+
+/* Key number `i` of a fixed random permutation (an odd multiplier is a bijection mod 2^32). */
+static int rss_key(char *key, size_t size, unsigned i)
+{
+    return snprintf(key, size, "r%08x.example", (i * 2654435761u) ^ 0x5bd1e995u);
+}
+
+/*
+ * Every put and lookup of a random key reads a leaf anywhere in the store, and
+ * each fault maps 64 KiB: without drops by volume, the lookups would keep the
+ * whole store (some 60 MiB) resident. The bound is OUT_MAPPAGES_BUDGET plus the
+ * faults of the records between two checks (output/mappages.h).
+ */
+static void test_rss_bounded(const char *dir)
+{
+    struct out_store_opts o = {.batch_max = 4096};
+    unsigned char val[160];
+    struct out_store *s;
+    char key[32], path[512];
+    struct stat st;
+    long start, peak = 0;
+
+    memset(val, 'v', sizeof(val));
+    CHECK_INT(out_store_open(&s, dir, NULL, &o), 0);
+    for (unsigned i = 0; i < N_RSS; i++) {
+        int n = rss_key(key, sizeof(key), i);
+
+        CHECK(out_store_put(s, key, (size_t)n, val, sizeof(val)) == 0);
+    }
+    CHECK_INT(out_store_flush(s), 0);
+    usleep(60 * 1000); /* older than fresh_ms: the next exists renews its snapshot */
+    for (unsigned i = 0; i < 1000; i++) { /* warm up: code pages fault in once */
+        int n = rss_key(key, sizeof(key), i * 7u);
+
+        CHECK_INT(out_store_exists(s, key, (size_t)n), 1);
+    }
+    start = rss_file_kib();
+    for (unsigned i = 0; i < N_RSS; i++) {
+        int n = rss_key(key, sizeof(key), (i * 40503u) % N_RSS);
+
+        CHECK_INT(out_store_exists(s, key, (size_t)n), 1);
+        if (i % 256 == 0) {
+            long now = rss_file_kib();
+
+            peak = now > peak ? now : peak;
+        }
+    }
+    out_store_close(s, NULL, NULL);
+    snprintf(path, sizeof(path), "%s/results.lmdb/data.mdb", dir);
+    CHECK_INT(stat(path, &st), 0);
+    CHECK(st.st_size > (off_t)(48u << 20)); /* far more than the bound below */
+    CHECK(start > 0);
+    CHECK(peak - start < 12 * 1024);
+}
+
 int main(void)
 {
     char d1[] = "/tmp/ms-test-store-XXXXXX";
     char d2[] = "/tmp/ms-test-store-XXXXXX";
     char d3[] = "/tmp/ms-test-store-XXXXXX";
     char d4[] = "/tmp/ms-test-store-XXXXXX";
+    char d5[] = "/tmp/ms-test-store-XXXXXX";
 
     make_dir(d1);
     make_dir(d2);
     make_dir(d3);
     make_dir(d4);
+    make_dir(d5);
     /* Fork first, while this process has no threads and no environment open. */
     test_crash(d3);
     test_missing();
@@ -521,9 +598,11 @@ int main(void)
     test_reopen(d1);
     test_map_growth(d2);
     test_durable(d4);
+    test_rss_bounded(d5);
     rm_tree(d1);
     rm_tree(d2);
     rm_tree(d3);
     rm_tree(d4);
+    rm_tree(d5);
     return th_report("test_store");
 }
