@@ -22,7 +22,7 @@
  * key order, which touches few new pages, is rarely dropped.
  */
 #define OUT_MAPPAGES_CHECK  32
-#define OUT_MAPPAGES_BUDGET ((uint64_t)2 << 20)
+#define OUT_MAPPAGES_BUDGET ((uint64_t)1 << 20)
 
 /* One environment's mapping: where it is, and the records touched since the last drop. */
 struct out_mappages {
