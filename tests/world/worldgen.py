@@ -2,7 +2,7 @@
 """worldgen.py: builds the test world (zones, keys, NSD/unbound configs, scan input, expected rows).
 
   worldgen.py gen --spec catalogue.toml --out DIR [--port P] [--smtp-port P] [--https-port P]
-                  [--large N --seed S [--smtp-hosts K]] [--postfix auto|yes|no] [--sts auto|yes|no]
+                  [--large N --seed S [--smtp-hosts K] [--large-policies]] [--postfix auto|yes|no] [--sts auto|yes|no]
   worldgen.py config --out DIR [--port P] [--smtp-port P] [--https-port P]
                   (re-render configs after a move or a port change)
 
@@ -636,10 +636,27 @@ def refuse_if_running(out):
         raise SystemExit(f"worldgen: {out} is in use (Postfix master); run stop.sh first")
 
 
-def add_large(world, n, seed, tmpdir, smtp_hosts):
+def add_large_policies(world, groups):
+    """--large-policies: a policy host per address of worldlarge's policy groups, with one
+    certificate naming every mta-sts.<domain> of the group, all serving worldlarge.policy_body()."""
+    if world.sts is None:
+        raise SystemExit("worldgen: --large-policies needs the MTA-STS part (nginx)")
+    for g, domains in enumerate(groups):
+        name = f"large-sts-{g:04d}"
+        world.pki.add(worldpki.MultiLeaf(name, ["mta-sts." + d for d in domains]))
+        world.sts.append({"domain": name, "host": "mta-sts." + domains[0].rstrip("."),
+                          "ip": worldlarge.policy_addr(g), "cert": name, "chain": "int",
+                          "status": 200, "content_type": "text/plain", "location": "", "rate": 0,
+                          "_body": worldlarge.policy_body()})
+    return {d.rstrip(".") for domains in groups for d in domains}
+
+
+def add_large(world, n, seed, tmpdir, smtp_hosts, policies=False):
     """The --large part: its zones carry pre-written bodies; its rows come first in the input.
-    With smtp_hosts K, the K addresses its domains use most get a `good` listener each."""
-    large = worldlarge.generate(n, seed, tmpdir)
+    With smtp_hosts K, the K addresses its domains use most get a `good` listener each; with
+    policies, its _mta-sts domains get policy hosts (their stage-3 columns are not predicted)."""
+    large = worldlarge.generate(n, seed, tmpdir, policies)
+    with_policy = add_large_policies(world, large.policy_groups) if policies else set()
     for name, kind, body in large.zones:
         zone = Zone(name, kind)
         zone.bulk_file = body
@@ -651,6 +668,8 @@ def add_large(world, n, seed, tmpdir, smtp_hosts):
         world.pki.add(worldpki.Leaf(BENCH_CERT, "good", "mx.bench.test"))
     for row in large.rows:
         worldsmtp.large_stage2(row, served)
+        if row["domain"] in with_policy:
+            row.update({col: worldsts.ANY for col in worldsts.STS_COLUMNS})
         worldsts.sts_expect(row, row["domain"])   # no policy hosts: the columns follow sts_txt
     world.inputs.extend(large.inputs)
     world.rows.extend(large.rows)
@@ -661,8 +680,8 @@ def cmd_gen(args):
         spec = tomllib.load(f)
     world = World(spec["world"])
     out = os.path.abspath(args.out)
-    if args.smtp_hosts and not args.large:
-        raise SystemExit("worldgen: --smtp-hosts needs --large")
+    if (args.smtp_hosts or args.large_policies) and not args.large:
+        raise SystemExit("worldgen: --smtp-hosts and --large-policies need --large")
     refuse_if_running(out)
     shutil.rmtree(out, ignore_errors=True)
     for sub in ("src", "zones", "keys", "run", "log", "large"):
@@ -673,7 +692,8 @@ def cmd_gen(args):
         sts_part(spec, world, args.sts)
         with concurrent.futures.ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
             if args.large:
-                add_large(world, args.large, args.seed, os.path.join(out, "large"), args.smtp_hosts)
+                add_large(world, args.large, args.seed, os.path.join(out, "large"), args.smtp_hosts,
+                          args.large_policies)
             load_catalogue(spec, world, pool)
             world.link()
             build_zones(world, out, pool)
@@ -719,6 +739,8 @@ def main():
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--smtp-hosts", type=int, default=0, metavar="K",
                    help="with --large: `good` listeners on the K addresses its domains use most")
+    g.add_argument("--large-policies", action="store_true",
+                   help="with --large: policy hosts for its _mta-sts domains (50 to an address)")
     g.add_argument("--postfix", choices=("auto", "yes", "no"), default="auto",
                    help="the Postfix listeners and posttls-finger's resolver; auto: when root and "
                         "Postfix is installed (default), else their cases are left out")

@@ -8,6 +8,8 @@ Every domain is built from a few simple shapes, so its expected row follows dire
 Each row also carries "_ips", the addresses of its mail hosts, for worldgen's --smtp-hosts (it is
 removed before the row is written). Every address is loopback (AAAA records are ::1), so a probe of
 the world never leaves the machine.
+With worldgen's --large-policies, every domain that publishes _mta-sts also gets a policy host,
+mta-sts.<domain>, POLICY_GROUP_SIZE names to an address and a certificate, all serving one policy.
 Zone bodies use absolute names and are written straight to files: at 10^5..10^6 domains, speed matters.
 """
 import bisect
@@ -20,6 +22,7 @@ PROVIDERS = "lp.test."
 HOSTS_SIGNED = "lhs.test."
 HOSTS_UNSIGNED = "lhu.test."
 N_PROVIDERS = 20
+POLICY_GROUP_SIZE = 50            # policy host names per address (and per certificate)
 SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zen", "bar", "tek", "net", "shop", "web", "mail",
              "co", "di", "fa", "go", "hu", "jo", "ly", "max", "pro", "sol", "tri", "uni", "vi", "xo")
 
@@ -28,6 +31,7 @@ class Large:
     """What generate() returns: zones as (name, kind, body file), input lines, expected rows."""
 
     def __init__(self):
+        self.policy_groups = []   # per policy address: the domains (absolute) whose host it is
         self.zones = []
         self.inputs = []
         self.rows = []
@@ -138,16 +142,27 @@ def add_mx(bodies, rng, zone, d, signed, providers, provider_cum, hosts):
     return f"10:{own[:-1]}", "none", [ip]
 
 
-def add_txt(bodies, rng, zone, d, exp, i):
+def policy_addr(g):
+    """Address of policy group g: 127.63.128.0/17, above the catalogue's policy hosts."""
+    return f"127.63.{128 + g // 256}.{g % 256}"
+
+
+def add_txt(bodies, rng, zone, d, exp, i, groups):
     if rng.random() < 0.05:
         exp["sts_txt"], exp["sts_id"] = "valid", f"2024{i:011d}"
         bodies.add(zone, f'_mta-sts.{d} TXT "v=STSv1; id={exp["sts_id"]};"')
+        if groups is None:
+            return
+        if not groups or len(groups[-1]) == POLICY_GROUP_SIZE:
+            groups.append([])
+        groups[-1].append(d)
+        bodies.add(zone, f"mta-sts.{d} A {policy_addr(len(groups) - 1)}")
     if rng.random() < 0.04:
         exp["tlsrpt"], exp["tlsrpt_rua"] = "valid", f"mailto:tlsrpt@{d[:-1]}"
         bodies.add(zone, f'_smtp._tls.{d} TXT "v=TLSRPTv1; rua={exp["tlsrpt_rua"]}"')
 
 
-def add_domain(bodies, rng, i, label, providers, provider_cum, hosts):
+def add_domain(bodies, rng, i, label, providers, provider_cum, hosts, groups):
     """Records and expected row of one generated domain."""
     signed = rng.random() < 0.2
     zone = SIGNED_BULK if signed else UNSIGNED_BULK
@@ -166,12 +181,13 @@ def add_domain(bodies, rng, i, label, providers, provider_cum, hosts):
     else:
         mx, tlsa, ips = add_mx(bodies, rng, zone, d, signed, providers, provider_cum, hosts)
         exp = row(d[:-1], "mx", mx, sec, tlsa, ips)
-    add_txt(bodies, rng, zone, d, exp, i)
+    add_txt(bodies, rng, zone, d, exp, i, groups)
     return exp
 
 
-def generate(n, seed, tmpdir):
-    """N domains (deterministic for a seed); zone bodies go to files under tmpdir."""
+def generate(n, seed, tmpdir, policies=False):
+    """N domains (deterministic for a seed); zone bodies go to files under tmpdir. With policies,
+    every _mta-sts domain gets a policy host address (out.policy_groups)."""
     rng = random.Random(seed)
     zones = [(UNSIGNED_BULK, "unsigned"), (SIGNED_BULK, "signed"), (PROVIDERS, "signed"),
              (HOSTS_SIGNED, "signed"), (HOSTS_UNSIGNED, "unsigned")]
@@ -184,9 +200,20 @@ def generate(n, seed, tmpdir):
     out = Large()
     seen = set()
     for i in range(n):
-        exp = add_domain(bodies, rng, i, make_label(rng, seen), providers, provider_cum, hosts)
+        exp = add_domain(bodies, rng, i, make_label(rng, seen), providers, provider_cum, hosts,
+                         out.policy_groups if policies else None)
         out.inputs.append(exp["domain"])
         out.rows.append(exp)
     bodies.close()
     out.zones = [(z, kind, bodies.paths[z]) for z, kind in zones]
     return out
+
+
+def policy_body():
+    """The one policy every generated policy host serves: enforce, the providers' and shared
+    hosts' MX names; a domain with an MX host of its own is not covered (sts_mx_ok none), as
+    happens when a policy is copied from a template."""
+    mx = [f"*.p{k}.{PROVIDERS[:-1]}" for k in range(N_PROVIDERS)]
+    mx += [f"*.{HOSTS_SIGNED[:-1]}", f"*.{HOSTS_UNSIGNED[:-1]}"]
+    lines = ["version: STSv1", "mode: enforce", *[f"mx: {m}" for m in mx], "max_age: 604800"]
+    return ("\r\n".join(lines) + "\r\n").encode()

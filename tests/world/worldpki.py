@@ -86,6 +86,17 @@ class Leaf:
         return {"unknown-ca": "untrusted-ca", "self-signed": None}.get(self.variant, "intermediate")
 
 
+class MultiLeaf(Leaf):
+    """A `good` certificate for several host names (the generated policy hosts of --large)."""
+
+    def __init__(self, name, hosts):
+        super().__init__(name, "good", hosts[0])
+        self.hosts = [h.rstrip(".").lower() for h in hosts]
+
+    def names(self):
+        return self.hosts[0], list(self.hosts)
+
+
 def run(cmd, cwd):
     p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if p.returncode != 0:
